@@ -1,0 +1,229 @@
+// lwio: drives the I/O manager directly, like the design talk's test_pvfs.
+//   lwio cat '\pvfs\etc\hosts'
+// Every command goes through IoCreateFile / IoReadFile / ... on IRPs to the drivers.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "lwsmb/iocore/io_manager.hpp"
+#include "lwsmb/proto/fscc.hpp"
+#include "lwsmb/server/pvfs_driver.hpp"
+
+namespace {
+
+using namespace lwsmb;
+namespace fscc = lwsmb::proto::fscc;
+
+constexpr size_t kChunk = 1 << 20;
+
+// Failures print one line: "lwio: cat \pvfs\x: STATUS_OBJECT_NAME_NOT_FOUND (0xc0000034)".
+int fail(const std::string& what, const std::string& path, NtStatus st) {
+  std::fprintf(stderr, "lwio: %s %s: %s (0x%08x)\n", what.c_str(), path.c_str(),
+               std::string(ntstatus_name(st)).c_str(), static_cast<unsigned>(st));
+  return 1;
+}
+
+// Shell users may type '/' for '\'; the I/O manager only knows backslashes.
+std::string nt_path(std::string p) {
+  for (auto& c : p)
+    if (c == '/') c = '\\';
+  return p;
+}
+
+Result<FileHandle> open(IoManager& io, const std::string& path, uint32_t access,
+                        CreateDisposition disp, uint32_t options, uint32_t share = share::kAll) {
+  CreateArgs args;
+  args.path = path;
+  args.desired_access = access;
+  args.share_access = share;
+  args.disposition = disp;
+  args.create_options = options;
+  args.security = std::make_shared<SecurityContext>(
+      SecurityContext{static_cast<uint32_t>(geteuid()), static_cast<uint32_t>(getegid()), {}});
+  return io.create_file(std::move(args));
+}
+
+std::string format_time(int64_t filetime) {
+  int64_t sec;
+  uint32_t nsec;
+  fscc::unix_from_filetime(filetime, &sec, &nsec);
+  std::time_t t = static_cast<std::time_t>(sec);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::string attr_string(uint32_t a) {
+  std::string s = "------";
+  if (a & file_attribute::kDirectory) s[0] = 'd';
+  if (a & file_attribute::kReadonly) s[1] = 'r';
+  if (a & file_attribute::kHidden) s[2] = 'h';
+  if (a & file_attribute::kSystem) s[3] = 's';
+  if (a & file_attribute::kArchive) s[4] = 'a';
+  if (a & file_attribute::kReparsePoint) s[5] = 'l';
+  return s;
+}
+
+int cmd_cat(IoManager& io, const std::string& path) {
+  auto f = open(io, path, access::kFileGenericRead, CreateDisposition::Open,
+                create_option::kNonDirectoryFile);
+  if (!f) return fail("cat", path, f.status());
+  std::vector<std::byte> buf(kChunk);
+  for (uint64_t off = 0;;) {
+    auto st = io.read_file(*f, buf, off);
+    if (st.status == NtStatus::EndOfFile) break;
+    if (!nt_success(st.status)) return fail("cat", path, st.status);
+    if (st.information == 0) break;
+    if (std::fwrite(buf.data(), 1, st.information, stdout) != st.information) return 1;
+    off += st.information;
+  }
+  auto st = io.close_file(std::move(*f));
+  return nt_success(st.status) ? 0 : fail("cat", path, st.status);
+}
+
+int cmd_ls(IoManager& io, const std::string& path) {
+  auto f = open(io, path, access::kReadData | access::kReadAttributes | access::kSynchronize,
+                CreateDisposition::Open, create_option::kDirectoryFile);
+  if (!f) return fail("ls", path, f.status());
+  std::vector<std::byte> buf(64 * 1024);
+  uint8_t flags = query_directory_flag::kRestartScans;
+  for (;;) {
+    auto st = io.query_directory(*f, FileInfoClass::IdBothDirectory, "*", flags, buf);
+    flags = 0;
+    if (st.status == NtStatus::NoMoreFiles || st.status == NtStatus::NoSuchFile) break;
+    if (!nt_success(st.status)) return fail("ls", path, st.status);
+    auto entries = fscc::decode_directory(FileInfoClass::IdBothDirectory,
+                                          std::span(buf).first(st.information));
+    if (!entries) return fail("ls", path, entries.status());
+    for (const auto& e : *entries) {
+      auto name = fscc::utf16_to_utf8(e.file_name).value_or("?");
+      std::printf("%s %12lld  %s  %s\n", attr_string(e.attributes).c_str(),
+                  static_cast<long long>(e.end_of_file), format_time(e.last_write_time).c_str(),
+                  name.c_str());
+    }
+  }
+  auto st = io.close_file(std::move(*f));
+  return nt_success(st.status) ? 0 : fail("ls", path, st.status);
+}
+
+int cmd_stat(IoManager& io, const std::string& path) {
+  auto f = open(io, path, access::kReadAttributes | access::kSynchronize, CreateDisposition::Open,
+                0);
+  if (!f) return fail("stat", path, f.status());
+  std::array<std::byte, 4096> buf{};
+  auto st = io.query_information(*f, FileInfoClass::All, buf);
+  if (!nt_success(st.status)) return fail("stat", path, st.status);
+  auto all = fscc::decode_all(std::span(buf).first(st.information));
+  if (!all) return fail("stat", path, all.status());
+  std::printf("  File: %s\n", path.c_str());
+  std::printf("  Size: %lld\tAllocation: %lld\tLinks: %u\tFileId: 0x%016llx\n",
+              static_cast<long long>(all->standard.end_of_file),
+              static_cast<long long>(all->standard.allocation_size),
+              all->standard.number_of_links,
+              static_cast<unsigned long long>(all->internal.index_number));
+  std::printf("  Attributes: 0x%08x (%s)%s\n", all->basic.attributes,
+              attr_string(all->basic.attributes).c_str(),
+              all->standard.delete_pending ? " delete-pending" : "");
+  std::printf("  Created: %s\n", format_time(all->basic.creation_time).c_str());
+  std::printf("  Access:  %s\n", format_time(all->basic.last_access_time).c_str());
+  std::printf("  Modify:  %s\n", format_time(all->basic.last_write_time).c_str());
+  std::printf("  Change:  %s\n", format_time(all->basic.change_time).c_str());
+  auto cst = io.close_file(std::move(*f));
+  return nt_success(cst.status) ? 0 : fail("stat", path, cst.status);
+}
+
+int cmd_cp(IoManager& io, const std::string& src, const std::string& dst) {
+  auto in = open(io, src, access::kFileGenericRead, CreateDisposition::Open,
+                 create_option::kNonDirectoryFile);
+  if (!in) return fail("cp", src, in.status());
+  auto out = open(io, dst, access::kFileGenericWrite, CreateDisposition::OverwriteIf,
+                  create_option::kNonDirectoryFile, share::kRead);
+  if (!out) return fail("cp", dst, out.status());
+  std::vector<std::byte> buf(kChunk);
+  for (uint64_t off = 0;;) {
+    auto r = io.read_file(*in, buf, off);
+    if (r.status == NtStatus::EndOfFile || (nt_success(r.status) && r.information == 0)) break;
+    if (!nt_success(r.status)) return fail("cp", src, r.status);
+    auto w = io.write_file(*out, std::span(buf).first(r.information), off);
+    if (!nt_success(w.status)) return fail("cp", dst, w.status);
+    if (w.information != r.information) return fail("cp", dst, NtStatus::DiskFull);
+    off += r.information;
+  }
+  auto fl = io.flush_file(*out);
+  if (!nt_success(fl.status)) return fail("cp", dst, fl.status);
+  auto c = io.close_file(std::move(*out));
+  if (!nt_success(c.status)) return fail("cp", dst, c.status);
+  return 0;
+}
+
+int cmd_rm(IoManager& io, const std::string& path) {
+  auto f = open(io, path, access::kDelete | access::kReadAttributes, CreateDisposition::Open,
+                create_option::kDeleteOnClose, share::kAll);
+  if (!f) return fail("rm", path, f.status());
+  auto st = io.close_file(std::move(*f));
+  return nt_success(st.status) ? 0 : fail("rm", path, st.status);
+}
+
+int cmd_mkdir(IoManager& io, const std::string& path) {
+  auto f = open(io, path, access::kReadAttributes, CreateDisposition::Create,
+                create_option::kDirectoryFile);
+  if (!f) return fail("mkdir", path, f.status());
+  auto st = io.close_file(std::move(*f));
+  return nt_success(st.status) ? 0 : fail("mkdir", path, st.status);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "lwio: run I/O manager requests (IRPs) against the lwsmb drivers.\n"
+      "Paths start with a driver's namespace, e.g. '\\pvfs\\etc\\hosts' ('/' works as '\\')."};
+  app.set_version_flag("--version", std::string("lwio ") + LWSMB_VERSION);
+  std::string pvfs_root = "/";
+  unsigned workers = 1;
+  app.add_option("--pvfs-root", pvfs_root, "Directory that \\pvfs maps to")
+      ->capture_default_str()
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--workers", workers, "I/O manager event loops")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.require_subcommand(1);
+
+  std::string a, b;
+  auto* cat = app.add_subcommand("cat", "Print a file to standard output");
+  cat->add_option("path", a, "File to print")->required();
+  auto* ls = app.add_subcommand("ls", "List a directory");
+  ls->add_option("path", a, "Directory to list")->required();
+  auto* stat = app.add_subcommand("stat", "Show a file's information (FileAllInformation)");
+  stat->add_option("path", a, "File or directory")->required();
+  auto* cp = app.add_subcommand("cp", "Copy a file from any namespace to any other");
+  cp->add_option("source", a, "File to copy")->required();
+  cp->add_option("dest", b, "Destination file (replaced if it exists)")->required();
+  auto* rm = app.add_subcommand("rm", "Delete a file or an empty directory");
+  rm->add_option("path", a, "File or directory")->required();
+  auto* mkdir = app.add_subcommand("mkdir", "Create a directory");
+  mkdir->add_option("path", a, "Directory to create")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  IoManager io(IoManagerOptions{.workers = workers});
+  auto st = io.register_driver("\\pvfs", server::make_pvfs_driver({.root = pvfs_root}));
+  if (!nt_success(st)) return fail("register", "\\pvfs", st);
+
+  a = nt_path(a);
+  b = nt_path(b);
+  if (cat->parsed()) return cmd_cat(io, a);
+  if (ls->parsed()) return cmd_ls(io, a);
+  if (stat->parsed()) return cmd_stat(io, a);
+  if (cp->parsed()) return cmd_cp(io, a, b);
+  if (rm->parsed()) return cmd_rm(io, a);
+  if (mkdir->parsed()) return cmd_mkdir(io, a);
+  return 2;
+}

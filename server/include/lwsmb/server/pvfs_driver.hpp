@@ -1,0 +1,21 @@
+// pvfs: the POSIX file system driver. Exports one local directory tree with NT semantics
+// (dispositions, share modes, delete-on-close, byte-range locks, case-insensitive names).
+// Nothing outside the root is ever reached (openat2 with RESOLVE_BENEATH).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "lwsmb/iocore/driver.hpp"
+
+namespace lwsmb::server {
+
+struct PvfsOptions {
+  std::string root = "/";        // the directory the driver's namespace maps to
+  bool case_insensitive = true;  // "README.TXT" opens "readme.txt" when no exact match exists
+};
+
+// Registers as e.g. io.register_driver("\\pvfs", make_pvfs_driver({.root = "/srv/share"})).
+std::shared_ptr<Driver> make_pvfs_driver(PvfsOptions options);
+
+}  // namespace lwsmb::server

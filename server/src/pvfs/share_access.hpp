@@ -1,0 +1,60 @@
+// NT share-mode enforcement across all opens of one file (MS-FSA 2.1.5.1.2, "share access
+// check"). Keyed by the file's identity (st_dev, st_ino).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "lwsmb/iocore/ntstatus.hpp"
+
+namespace lwsmb::server::pvfs {
+
+struct FileKey {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  auto operator<=>(const FileKey&) const = default;
+};
+
+// Pure check: may an open with (access, share) coexist with an existing open with
+// (other_access, other_share)? Only the data/delete bits count: FILE_READ_DATA|FILE_EXECUTE
+// against FILE_SHARE_READ, FILE_WRITE_DATA|FILE_APPEND_DATA against FILE_SHARE_WRITE, DELETE
+// against FILE_SHARE_DELETE, in both directions.
+bool share_compatible(uint32_t access, uint32_t share, uint32_t other_access,
+                      uint32_t other_share);
+
+// Per-file state shared by all its opens: the open list for share checks, delete-pending.
+class ShareModeTable {
+ public:
+  // Registers an open if it is compatible with every existing open of the file; otherwise
+  // STATUS_SHARING_VIOLATION. Returns a token to release with remove(). When the file is
+  // delete-pending, STATUS_DELETE_PENDING.
+  NtStatus add(const FileKey& key, uint32_t access, uint32_t share, uint64_t* token);
+  // Removes one open. Returns true when it was the last open of the file; *delete_now is set
+  // when the file was delete-pending (or the open had delete-on-close) and this was the last.
+  bool remove(const FileKey& key, uint64_t token, bool* delete_now);
+  // Delete-pending state (FileDispositionInformation and FILE_DELETE_ON_CLOSE).
+  void set_delete_pending(const FileKey& key, bool pending);
+  bool delete_pending(const FileKey& key) const;
+  // Marks this open as delete-on-close: when it closes, the file becomes delete-pending.
+  void set_delete_on_close(const FileKey& key, uint64_t token);
+  size_t open_count(const FileKey& key) const;
+  // A rename moves an identity: nothing to do since the key is (dev, ino).
+
+ private:
+  struct Open {
+    uint32_t access = 0;
+    uint32_t share = 0;
+    bool delete_on_close = false;
+  };
+  struct Entry {
+    std::map<uint64_t, Open> opens;
+    bool delete_pending = false;
+  };
+  mutable std::mutex mutex_;
+  std::map<FileKey, Entry> files_;
+  uint64_t next_token_ = 1;
+};
+
+}  // namespace lwsmb::server::pvfs

@@ -11,9 +11,9 @@ namespace {
 // Field offsets shared by all classes but FileNames (MS-FSCC 2.4.10 and relatives):
 // NextEntryOffset 0, FileIndex 4, four times 8..40, EndOfFile 40, AllocationSize 48,
 // FileAttributes 56, FileNameLength 60, then class-specific fields.
-constexpr size_t kDirectoryFixed = 64;        // 2.4.10
-constexpr size_t kFullDirectoryFixed = 68;    // 2.4.14: + EaSize
-constexpr size_t kBothDirectoryFixed = 94;    // 2.4.8: + EaSize, ShortNameLength, Reserved, ShortName
+constexpr size_t kDirectoryFixed = 64;      // 2.4.10
+constexpr size_t kFullDirectoryFixed = 68;  // 2.4.14: + EaSize
+constexpr size_t kBothDirectoryFixed = 94;  // 2.4.8: + EaSize, ShortNameLength, Reserved, ShortName
 constexpr size_t kIdBothDirectoryFixed = 104;  // 2.4.17: Both + Reserved2, FileId
 constexpr size_t kIdFullDirectoryFixed = 80;   // 2.4.18: Full + Reserved, FileId
 constexpr size_t kNamesFixed = 12;             // 2.4.26: NextEntryOffset, FileIndex, FileNameLength
@@ -29,7 +29,9 @@ bool has_short_name(FileInfoClass cls) {
   return cls == FileInfoClass::BothDirectory || cls == FileInfoClass::IdBothDirectory;
 }
 
-size_t align_up(size_t n) { return (n + kEntryAlignment - 1) & ~(kEntryAlignment - 1); }
+size_t align_up(size_t n) {
+  return (n + kEntryAlignment - 1) & ~(kEntryAlignment - 1);
+}
 
 // Writes one entry (NextEntryOffset = 0) at the writer's position; it has been checked to fit.
 void write_entry(LeWriter& w, FileInfoClass cls, const DirectoryEntry& e,
@@ -92,7 +94,9 @@ bool read_entry_tail(LeReader& r, FileInfoClass cls, DirectoryEntry& e) {
 
 }  // namespace
 
-bool is_directory_class(FileInfoClass cls) { return directory_entry_fixed_size(cls) != 0; }
+bool is_directory_class(FileInfoClass cls) {
+  return directory_entry_fixed_size(cls) != 0;
+}
 
 size_t directory_entry_fixed_size(FileInfoClass cls) {
   switch (cls) {

@@ -10,7 +10,9 @@ namespace {
 
 constexpr char32_t kMaxCodePoint = 0x10FFFF;
 
-bool is_surrogate(char32_t c) { return c >= 0xD800 && c <= 0xDFFF; }
+bool is_surrogate(char32_t c) {
+  return c >= 0xD800 && c <= 0xDFFF;
+}
 
 void append_utf16(std::u16string& out, char32_t c) {
   if (c < 0x10000) {

@@ -23,6 +23,7 @@ struct BasicInfo {  // FileBasicInformation, 40 bytes
   int64_t last_write_time = 0;
   int64_t change_time = 0;
   uint32_t attributes = 0;
+  friend bool operator==(const BasicInfo&, const BasicInfo&) = default;
 };
 
 struct StandardInfo {  // FileStandardInformation, 24 bytes
@@ -31,10 +32,12 @@ struct StandardInfo {  // FileStandardInformation, 24 bytes
   uint32_t number_of_links = 1;
   bool delete_pending = false;
   bool directory = false;
+  friend bool operator==(const StandardInfo&, const StandardInfo&) = default;
 };
 
 struct InternalInfo {  // FileInternalInformation, 8 bytes
   uint64_t index_number = 0;
+  friend bool operator==(const InternalInfo&, const InternalInfo&) = default;
 };
 
 struct NetworkOpenInfo {  // FileNetworkOpenInformation, 56 bytes
@@ -45,6 +48,7 @@ struct NetworkOpenInfo {  // FileNetworkOpenInformation, 56 bytes
   int64_t allocation_size = 0;
   int64_t end_of_file = 0;
   uint32_t attributes = 0;
+  friend bool operator==(const NetworkOpenInfo&, const NetworkOpenInfo&) = default;
 };
 
 struct AllInfo {  // FileAllInformation: 100 fixed bytes + name
@@ -57,24 +61,30 @@ struct AllInfo {  // FileAllInformation: 100 fixed bytes + name
   uint32_t mode = 0;
   uint32_t alignment_requirement = 0;
   std::u16string file_name;
+  friend bool operator==(const AllInfo&, const AllInfo&) = default;
 };
 
 struct PositionInfo {  // 8 bytes
   int64_t current_byte_offset = 0;
+  friend bool operator==(const PositionInfo&, const PositionInfo&) = default;
 };
 struct EndOfFileInfo {  // 8 bytes
   int64_t end_of_file = 0;
+  friend bool operator==(const EndOfFileInfo&, const EndOfFileInfo&) = default;
 };
 struct AllocationInfo {  // 8 bytes
   int64_t allocation_size = 0;
+  friend bool operator==(const AllocationInfo&, const AllocationInfo&) = default;
 };
 struct DispositionInfo {  // 1 byte
   bool delete_pending = false;
+  friend bool operator==(const DispositionInfo&, const DispositionInfo&) = default;
 };
 struct RenameInfo {  // FileRenameInformation (SMB2 form, 2.4.37.2): 20 fixed bytes + name
   bool replace_if_exists = false;
   uint64_t root_directory = 0;
   std::u16string file_name;
+  friend bool operator==(const RenameInfo&, const RenameInfo&) = default;
 };
 
 // One entry of a directory listing; which fields reach the wire depends on the class
@@ -92,6 +102,7 @@ struct DirectoryEntry {
   uint64_t file_id = 0;
   std::u16string short_name;  // at most 12 UTF-16 units; Both classes only
   std::u16string file_name;
+  friend bool operator==(const DirectoryEntry&, const DirectoryEntry&) = default;
 };
 
 struct FsSizeInfo {  // FileFsSizeInformation, 24 bytes
@@ -99,6 +110,7 @@ struct FsSizeInfo {  // FileFsSizeInformation, 24 bytes
   int64_t available_allocation_units = 0;
   uint32_t sectors_per_allocation_unit = 0;
   uint32_t bytes_per_sector = 0;
+  friend bool operator==(const FsSizeInfo&, const FsSizeInfo&) = default;
 };
 
 struct FsFullSizeInfo {  // FileFsFullSizeInformation, 32 bytes
@@ -107,17 +119,20 @@ struct FsFullSizeInfo {  // FileFsFullSizeInformation, 32 bytes
   int64_t actual_available_allocation_units = 0;
   uint32_t sectors_per_allocation_unit = 0;
   uint32_t bytes_per_sector = 0;
+  friend bool operator==(const FsFullSizeInfo&, const FsFullSizeInfo&) = default;
 };
 
 struct FsAttributeInfo {  // FileFsAttributeInformation: 12 fixed bytes + name
   uint32_t attributes = 0;
   int32_t maximum_component_name_length = 255;
   std::u16string file_system_name;
+  friend bool operator==(const FsAttributeInfo&, const FsAttributeInfo&) = default;
 };
 
-struct FsDeviceInfo {  // FileFsDeviceInformation, 8 bytes
+struct FsDeviceInfo {                 // FileFsDeviceInformation, 8 bytes
   uint32_t device_type = 0x00000007;  // FILE_DEVICE_DISK
   uint32_t characteristics = 0;
+  friend bool operator==(const FsDeviceInfo&, const FsDeviceInfo&) = default;
 };
 
 struct FsVolumeInfo {  // FileFsVolumeInformation: 18 fixed bytes + label
@@ -125,6 +140,7 @@ struct FsVolumeInfo {  // FileFsVolumeInformation: 18 fixed bytes + label
   uint32_t volume_serial_number = 0;
   bool supports_objects = false;
   std::u16string volume_label;
+  friend bool operator==(const FsVolumeInfo&, const FsVolumeInfo&) = default;
 };
 
 // Wire sizes of the fixed parts (MS-FSCC 2.4, 2.5).
@@ -145,7 +161,9 @@ inline constexpr size_t kFsDeviceInfoSize = 8;
 inline constexpr size_t kFsVolumeInfoFixedSize = 18;
 
 // Full encoded size of the structures with a trailing name.
-inline size_t encoded_size(const AllInfo& v) { return kAllInfoFixedSize + 2 * v.file_name.size(); }
+inline size_t encoded_size(const AllInfo& v) {
+  return kAllInfoFixedSize + 2 * v.file_name.size();
+}
 inline size_t encoded_size(const RenameInfo& v) {
   return kRenameInfoFixedSize + 2 * v.file_name.size();
 }
@@ -173,7 +191,8 @@ Result<size_t> encode(const DispositionInfo& v, std::span<std::byte> out);
 Result<size_t> encode(const RenameInfo& v, std::span<std::byte> out);
 Result<size_t> encode(const FsSizeInfo& v, std::span<std::byte> out);
 Result<size_t> encode(const FsFullSizeInfo& v, std::span<std::byte> out);
-Result<size_t> encode(const FsAttributeInfo& v, std::span<std::byte> out, size_t* written = nullptr);
+Result<size_t> encode(const FsAttributeInfo& v, std::span<std::byte> out,
+                      size_t* written = nullptr);
 Result<size_t> encode(const FsDeviceInfo& v, std::span<std::byte> out);
 Result<size_t> encode(const FsVolumeInfo& v, std::span<std::byte> out, size_t* written = nullptr);
 

@@ -6,7 +6,9 @@ namespace lwsmb {
 Irp::Irp(IrpArgs args, FileObjectPtr file, IrpCompletion on_complete)
     : args_(std::move(args)), file_(std::move(file)), on_complete_(std::move(on_complete)) {}
 
-void Irp::mark_pending() { pending_.store(true, std::memory_order_release); }
+void Irp::mark_pending() {
+  pending_.store(true, std::memory_order_release);
+}
 
 bool Irp::set_cancel_routine(CancelRoutine routine) {
   std::lock_guard lock(cancel_mutex_);

@@ -5,6 +5,7 @@
 // thread).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -112,8 +113,13 @@ class IoManager {
     std::string prefix;  // lower-cased, with the leading backslash
     std::shared_ptr<Driver> driver;
   };
+  // Sync calls from a loop thread would wait on themselves; they fail instead.
+  bool in_any_loop_thread() const;
+
   mutable std::mutex drivers_mutex_;
   std::vector<DriverEntry> drivers_;
+  // Unregistered drivers stay alive until ~IoManager: open FileObjects still refer to them.
+  std::vector<std::shared_ptr<Driver>> retired_drivers_;
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::atomic<size_t> next_loop_{0};
 };

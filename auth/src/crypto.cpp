@@ -26,8 +26,8 @@ Result<std::array<std::byte, N>> mac(const char* algorithm, OSSL_PARAM* params,
   if (!ctx) return NtStatus::NoMemory;
   const auto* k = reinterpret_cast<const unsigned char*>(key.data());
   if (EVP_MAC_init(ctx.get(), k, key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size()) != 1) {
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+          1) {
     return NtStatus::InvalidParameter;
   }
   std::array<std::byte, N> out{};

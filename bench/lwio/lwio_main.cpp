@@ -114,8 +114,8 @@ int cmd_ls(IoManager& io, const std::string& path) {
 }
 
 int cmd_stat(IoManager& io, const std::string& path) {
-  auto f = open(io, path, access::kReadAttributes | access::kSynchronize, CreateDisposition::Open,
-                0);
+  auto f =
+      open(io, path, access::kReadAttributes | access::kSynchronize, CreateDisposition::Open, 0);
   if (!f) return fail("stat", path, f.status());
   std::array<std::byte, 4096> buf{};
   auto st = io.query_information(*f, FileInfoClass::All, buf);
@@ -125,8 +125,7 @@ int cmd_stat(IoManager& io, const std::string& path) {
   std::printf("  File: %s\n", path.c_str());
   std::printf("  Size: %lld\tAllocation: %lld\tLinks: %u\tFileId: 0x%016llx\n",
               static_cast<long long>(all->standard.end_of_file),
-              static_cast<long long>(all->standard.allocation_size),
-              all->standard.number_of_links,
+              static_cast<long long>(all->standard.allocation_size), all->standard.number_of_links,
               static_cast<unsigned long long>(all->internal.index_number));
   std::printf("  Attributes: 0x%08x (%s)%s\n", all->basic.attributes,
               attr_string(all->basic.attributes).c_str(),

@@ -8,7 +8,9 @@ void NdrWriter::align(size_t n) {
   while (out_.size() % n) out_.push_back(std::byte{0});
 }
 
-void NdrWriter::u8(uint8_t v) { out_.push_back(static_cast<std::byte>(v)); }
+void NdrWriter::u8(uint8_t v) {
+  out_.push_back(static_cast<std::byte>(v));
+}
 
 void NdrWriter::u16(uint16_t v) {
   align(2);
@@ -60,7 +62,9 @@ bool NdrReader::align(size_t n) {
   return true;
 }
 
-bool NdrReader::u8(uint8_t* v) { return take(v, 1); }
+bool NdrReader::u8(uint8_t* v) {
+  return take(v, 1);
+}
 
 bool NdrReader::u16(uint16_t* v) {
   uint8_t b[2];
@@ -95,8 +99,7 @@ bool NdrReader::conformant_varying_string(std::u16string* s, uint32_t max_units)
   uint32_t max_count, offset, actual;
   if (!u32(&max_count) || !u32(&offset) || !u32(&actual)) return false;
   // C706 14.3.3.4: the transmitted part must lie inside the conformant size.
-  if (offset != 0 || actual > max_count || max_count > max_units ||
-      remaining() / 2 < actual) {
+  if (offset != 0 || actual > max_count || max_count > max_units || remaining() / 2 < actual) {
     return ok_ = false;
   }
   s->clear();

@@ -52,7 +52,7 @@ TEST(Ndr, TruncatedInputFails) {
   w.conformant_varying_string(u"share");
   auto full = w.data();
   for (size_t n = 0; n < full.size(); ++n) {
-    NdrReader r(std::span(full).first(n));
+    NdrReader r(std::span<const std::byte>(full).first(n));
     std::u16string s;
     EXPECT_FALSE(r.conformant_varying_string(&s)) << "length " << n;
     EXPECT_FALSE(r.ok());

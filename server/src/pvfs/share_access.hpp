@@ -2,6 +2,7 @@
 // check"). Keyed by the file's identity (st_dev, st_ino).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -20,25 +21,29 @@ struct FileKey {
 // Pure check: may an open with (access, share) coexist with an existing open with
 // (other_access, other_share)? Only the data/delete bits count: FILE_READ_DATA|FILE_EXECUTE
 // against FILE_SHARE_READ, FILE_WRITE_DATA|FILE_APPEND_DATA against FILE_SHARE_WRITE, DELETE
-// against FILE_SHARE_DELETE, in both directions.
-bool share_compatible(uint32_t access, uint32_t share, uint32_t other_access,
-                      uint32_t other_share);
+// against FILE_SHARE_DELETE, in both directions. MS-FSA 2.1.5.1.2.2: an open whose access has
+// none of those bits (attributes only, SYNCHRONIZE, READ_CONTROL, ...) takes no part in the
+// check, on either side: its share mode does not restrict others either.
+bool share_compatible(uint32_t access, uint32_t share, uint32_t other_access, uint32_t other_share);
 
 // Per-file state shared by all its opens: the open list for share checks, delete-pending.
 class ShareModeTable {
  public:
   // Registers an open if it is compatible with every existing open of the file; otherwise
-  // STATUS_SHARING_VIOLATION. Returns a token to release with remove(). When the file is
-  // delete-pending, STATUS_DELETE_PENDING.
+  // STATUS_SHARING_VIOLATION. Returns a token (never 0) to release with remove(). When the file
+  // is delete-pending, STATUS_DELETE_PENDING (checked first, as MS-FSA 2.1.5.1.2 does).
   NtStatus add(const FileKey& key, uint32_t access, uint32_t share, uint64_t* token);
   // Removes one open. Returns true when it was the last open of the file; *delete_now is set
   // when the file was delete-pending (or the open had delete-on-close) and this was the last.
+  // delete_now may be null. An unknown key or token changes nothing and returns false.
   bool remove(const FileKey& key, uint64_t token, bool* delete_now);
-  // Delete-pending state (FileDispositionInformation and FILE_DELETE_ON_CLOSE).
+  // Delete-pending state (FileDispositionInformation and FILE_DELETE_ON_CLOSE). Only a file with
+  // at least one registered open has state; for any other key this does nothing.
   void set_delete_pending(const FileKey& key, bool pending);
   bool delete_pending(const FileKey& key) const;
   // Marks this open as delete-on-close: when it closes, the file becomes delete-pending.
   void set_delete_on_close(const FileKey& key, uint64_t token);
+  bool delete_on_close(const FileKey& key, uint64_t token) const;
   size_t open_count(const FileKey& key) const;
   // A rename moves an identity: nothing to do since the key is (dev, ino).
 

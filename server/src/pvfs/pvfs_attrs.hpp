@@ -1,0 +1,50 @@
+// File metadata as NT sees it: statx plus the DOS attributes and creation time pvfs keeps in an
+// extended attribute ("user.lwsmb.dosattrib").
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cstdint>
+#include <string>
+
+#include "lwsmb/iocore/result.hpp"
+#include "pvfs/share_access.hpp"
+
+namespace lwsmb::server::pvfs {
+
+// The attributes a client may set and pvfs stores (MS-FSCC 2.6); DIRECTORY comes from the file
+// type and NORMAL is what "none" reads as.
+inline constexpr uint32_t kStorableAttributes =
+    0x00000001 | 0x00000002 | 0x00000004 | 0x00000020 | 0x00000100;  // R H S A TEMPORARY
+
+struct FileStat {
+  struct statx st {};
+  FileKey key;
+  int64_t creation_time = 0;  // FILETIME
+  int64_t last_access_time = 0;
+  int64_t last_write_time = 0;
+  int64_t change_time = 0;
+  uint32_t attributes = 0;  // as reported: stored bits + DIRECTORY, or NORMAL
+  bool directory() const { return S_ISDIR(st.stx_mode); }
+  bool regular() const { return S_ISREG(st.stx_mode); }
+  int64_t end_of_file() const { return directory() ? 0 : static_cast<int64_t>(st.stx_size); }
+  int64_t allocation_size() const {
+    return directory() ? 0 : static_cast<int64_t>(st.stx_blocks) * 512;
+  }
+  uint32_t links() const { return directory() ? 1 : st.stx_nlink; }
+};
+
+// Stats an open fd (O_PATH ones too) and reads its DOS attributes.
+Result<FileStat> stat_fd(int fd);
+// Stats `name` inside the directory `dirfd`, not following a final symlink.
+Result<FileStat> stat_at(int dirfd, const std::string& name);
+
+// Stores DOS attributes (only kStorableAttributes are kept) and, when creation_time != 0, the
+// creation time. fd must be a real (not O_PATH) fd. When the file system has no user xattrs,
+// READONLY falls back to the mode's write bits and the rest is dropped.
+NtStatus store_dos_attributes(int fd, uint32_t attributes, int64_t creation_time);
+// Stored attributes of an fd (0 when none) and the stored creation time (0 when none).
+void load_dos_attributes(int fd, uint32_t* attributes, int64_t* creation_time);
+
+}  // namespace lwsmb::server::pvfs

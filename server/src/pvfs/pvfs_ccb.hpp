@@ -1,0 +1,43 @@
+// Per-open state of pvfs (the CCB of Likewise's pvfs), hung on the FileObject.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "lwsmb/iocore/driver.hpp"
+#include "pvfs/pvfs_fd.hpp"
+#include "pvfs/share_access.hpp"
+
+namespace lwsmb::server::pvfs {
+
+// Directory enumeration cursor (MS-FSA 2.1.5.5: Open.QueryPattern and the position in it).
+struct DirCursor {
+  bool started = false;            // a snapshot exists (first query or restart done)
+  std::string pattern;             // the pattern the snapshot was taken with
+  std::vector<std::string> names;  // matching names in listing order, "." and ".." first
+  size_t next = 0;                 // first name not yet returned
+  bool returned_any = false;       // since the snapshot: NO_SUCH_FILE vs NO_MORE_FILES
+};
+
+class PvfsCcb final : public DriverFileContext {
+ public:
+  // Shared with ring operations in flight, so a CLOSE never pulls the fd from under them.
+  std::shared_ptr<UniqueFd> fd;
+  FileKey key;
+  uint64_t token = 0;    // ShareModeTable token, also the byte-range lock owner
+  uint32_t granted = 0;  // access granted at create
+  bool directory = false;
+  bool root = false;  // the share root itself: never deleted or renamed
+
+  std::mutex mutex;  // guards what follows
+  DirCursor cursor;
+  int64_t position = 0;  // FilePositionInformation
+
+  int raw_fd() const { return fd->get(); }
+  bool has(uint32_t rights) const { return (granted & rights) != 0; }
+};
+
+}  // namespace lwsmb::server::pvfs

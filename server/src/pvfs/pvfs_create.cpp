@@ -1,0 +1,347 @@
+// CREATE (MS-FSA 2.1.5.1): name resolution, dispositions, access and share checks. Runs as a
+// coroutine: the opens go through the loop's io_uring, the metadata calls run inline.
+#include <fcntl.h>
+#include <liburing.h>
+
+#include "lwsmb/iocore/event_loop.hpp"
+#include "lwsmb/iocore/file_object.hpp"
+#include "pvfs/pvfs_access.hpp"
+#include "pvfs/pvfs_attrs.hpp"
+#include "pvfs/pvfs_driver.hpp"
+#include "pvfs/pvfs_path.hpp"
+
+namespace lwsmb::server::pvfs {
+namespace {
+
+using CD = CreateDisposition;
+
+bool overwrites(CD d) {
+  return d == CD::Overwrite || d == CD::OverwriteIf || d == CD::Supersede;
+}
+
+// Everything one CREATE carries between its ring operations.
+struct CreateState {
+  std::shared_ptr<PvfsDriver> drv;
+  IrpPtr irp;
+  CreateArgs& args;
+  ParsedPath path;
+  SecurityContext who;
+
+  Lookup look;
+  std::string rel;   // actual path of the target, "." for the root
+  open_how how{};    // must outlive the ring op that reads it
+  UniqueFd path_fd;  // O_PATH fd of an existing target
+  UniqueFd parent_fd;
+  UniqueFd fd;  // the open's real fd
+  FileStat fst;
+  uint32_t granted = 0;
+  uint64_t token = 0;
+  bool registered = false;   // in the ShareModeTable
+  bool created_new = false;  // made by this CREATE: removed again if a later step fails
+  CreateAction action = CreateAction::Opened;
+
+  CreateState(std::shared_ptr<PvfsDriver> d, IrpPtr i, ParsedPath p)
+      : drv(std::move(d)),
+        irp(std::move(i)),
+        args(irp->args_as<CreateArgs>()),
+        path(std::move(p)),
+        who(args.security ? *args.security : SecurityContext{}) {}
+
+  // Undoes a failed CREATE *before* it completes, so that a caller retrying at once never meets
+  // a stale share entry.
+  void fail(NtStatus st) {
+    if (registered) drv->shares().remove(fst.key, token, nullptr);
+    registered = false;
+    fd.reset();
+    path_fd.reset();
+    if (created_new && parent_fd) {
+      ::unlinkat(parent_fd.get(), look.name.c_str(), want_dir() ? AT_REMOVEDIR : 0);
+    }
+    irp->complete(st);
+  }
+
+  bool is_root() const { return path.components.empty(); }
+  bool delete_on_close() const { return args.create_options & create_option::kDeleteOnClose; }
+  bool want_dir() const {
+    return (args.create_options & create_option::kDirectoryFile) || path.trailing_backslash;
+  }
+
+  void set_how(uint64_t flags, uint64_t mode = 0) {
+    how = open_how{};
+    how.flags = flags | O_CLOEXEC;
+    how.mode = mode;
+    how.resolve = kResolveBeneath;
+  }
+
+  // Stat of the parent directory of the target, for DELETE from Unix permissions.
+  bool parent_stat(struct statx* out) {
+    if (is_root()) return false;
+    UniqueFd p(sys_openat2(drv->root_fd(), rel_or_dot(look.parent_rel), O_PATH | O_DIRECTORY));
+    return p && ::statx(p.get(), "", AT_EMPTY_PATH, STATX_BASIC_STATS, out) == 0;
+  }
+
+  // MS-FSA 2.1.5.1.2.1: checks on an existing file before it is opened for real.
+  NtStatus check_existing() {
+    auto st = stat_fd(path_fd.get());
+    if (!st) return st.status();
+    fst = std::move(*st);
+    if (!fst.directory() && !fst.regular()) return NtStatus::AccessDenied;  // fifo, device, ...
+    const CD disp = args.disposition;
+    if (disp == CD::Create) return NtStatus::ObjectNameCollision;
+    if (fst.directory()) {
+      if (args.create_options & create_option::kNonDirectoryFile) {
+        return NtStatus::FileIsADirectory;
+      }
+      if (overwrites(disp)) return NtStatus::InvalidParameter;  // a directory has no data
+    } else {
+      if (args.create_options & create_option::kDirectoryFile) return NtStatus::NotADirectory;
+      if (path.trailing_backslash) return NtStatus::ObjectNameInvalid;
+    }
+    struct statx parent {};
+    const bool have_parent = who.uid != 0 && parent_stat(&parent);
+    uint32_t allowed = unix_allowed_access(who, fst.st, have_parent ? &parent : nullptr);
+    const bool readonly = (fst.attributes & file_attribute::kReadonly) && !fst.directory();
+    if (readonly) allowed &= ~(access::kWriteData | access::kAppendData);
+    if (overwrites(disp)) {
+      // Overwriting needs write access to the data, whatever was asked for; a READONLY file,
+      // or one whose HIDDEN/SYSTEM bits the request does not repeat, is not overwritten.
+      if (!(allowed & access::kWriteData)) return NtStatus::AccessDenied;
+      const uint32_t keep = file_attribute::kHidden | file_attribute::kSystem;
+      if ((fst.attributes & keep) & ~(args.file_attributes & keep)) return NtStatus::AccessDenied;
+    }
+    NtStatus s = grant_access(args.desired_access, allowed, &granted);
+    if (s != NtStatus::Success) return s;
+    if (delete_on_close()) {
+      if (!(granted & access::kDelete)) return NtStatus::AccessDenied;  // MS-SMB2 3.3.5.9
+      if (readonly) return NtStatus::CannotDelete;
+      if (is_root()) return NtStatus::CannotDelete;
+    }
+    return NtStatus::Success;
+  }
+
+  uint64_t existing_open_flags() const {
+    if (fst.directory()) return O_RDONLY | O_DIRECTORY;
+    const bool r = granted & (access::kReadData | access::kExecute);
+    const bool w =
+        (granted & (access::kWriteData | access::kAppendData)) || overwrites(args.disposition);
+    return w ? (r ? O_RDWR : O_WRONLY) : O_RDONLY;
+  }
+
+  // MS-FSA 2.1.5.1.1: checks before a new file or directory is made.
+  NtStatus prepare_new() {
+    const CD disp = args.disposition;
+    if (disp == CD::Open || disp == CD::Overwrite) return NtStatus::ObjectNameNotFound;
+    parent_fd.reset(
+        sys_openat2(drv->root_fd(), rel_or_dot(look.parent_rel), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!parent_fd) return path_lookup_status(-parent_fd.get());
+    if (who.uid != 0) {
+      struct statx parent {};
+      if (::statx(parent_fd.get(), "", AT_EMPTY_PATH, STATX_BASIC_STATS, &parent) != 0) {
+        return ntstatus_from_errno(errno);
+      }
+      if (!unix_may_add_entry(who, parent)) return NtStatus::AccessDenied;
+    }
+    if (want_dir() && (args.file_attributes & file_attribute::kTemporary)) {
+      return NtStatus::InvalidParameter;
+    }
+    if (delete_on_close() && (args.file_attributes & file_attribute::kReadonly)) {
+      return NtStatus::CannotDelete;
+    }
+    // The creator gets what it asks for (MAXIMUM_ALLOWED: everything).
+    NtStatus s = grant_access(
+        args.desired_access,
+        access::kFileAllAccess | (who.uid == 0 ? access::kAccessSystemSecurity : 0), &granted);
+    if (s != NtStatus::Success) return s;
+    if (delete_on_close() && !(granted & access::kDelete)) return NtStatus::AccessDenied;
+    return NtStatus::Success;
+  }
+
+  // Owner, attributes and allocation of a file or directory just made.
+  NtStatus finish_new() {
+    // Until srv switches to per-thread fsuid / io_uring personalities, files made for another
+    // identity are handed over with chown.
+    if (who.uid != 0 && ::fchown(fd.get(), who.uid, who.gid) != 0) {
+      return ntstatus_from_errno(errno);
+    }
+    uint32_t attrs = args.file_attributes & kStorableAttributes;
+    if (!want_dir()) attrs |= file_attribute::kArchive;  // MS-FSA 2.1.5.1.1: new files
+    if (attrs != 0) {
+      NtStatus s = store_dos_attributes(fd.get(), attrs, 0);
+      if (s != NtStatus::Success) return s;
+    }
+    if (!want_dir() && args.allocation_size > 0) {
+      // Best effort: AllocationSize is a hint (MS-SMB2 2.2.13.2.8 style reservation).
+      (void)::fallocate(fd.get(), FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(args.allocation_size));
+    }
+    auto st = stat_fd(fd.get());
+    if (!st) return st.status();
+    fst = std::move(*st);
+    action = CreateAction::Created;
+    return NtStatus::Success;
+  }
+
+  // Share check (MS-FSA 2.1.5.1.2.2), then overwrite, then the CCB.
+  NtStatus finish_open(bool created) {
+    if (!created) {
+      auto st = stat_fd(fd.get());
+      if (!st) return st.status();
+      // The name moved between the two opens: report what a fresh lookup would.
+      if (st->key != fst.key) return NtStatus::ObjectNameNotFound;
+      fst = std::move(*st);
+    }
+    NtStatus s = drv->shares().add(fst.key, granted, args.share_access, &token);
+    if (s != NtStatus::Success) return s;
+    registered = true;
+    if (!created && overwrites(args.disposition)) {
+      if (::ftruncate(fd.get(), 0) != 0) return ntstatus_from_errno(errno);
+      // MS-FSA 2.1.5.1.2.1: the overwritten file takes the request's attributes plus ARCHIVE.
+      uint32_t old_attrs = 0;
+      int64_t creation = 0;
+      load_dos_attributes(fd.get(), &old_attrs, &creation);
+      s = store_dos_attributes(
+          fd.get(), (args.file_attributes & kStorableAttributes) | file_attribute::kArchive,
+          creation);
+      if (s != NtStatus::Success) return s;
+      action =
+          args.disposition == CD::Supersede ? CreateAction::Superseded : CreateAction::Overwritten;
+    }
+    if (delete_on_close()) drv->shares().set_delete_on_close(fst.key, token);
+
+    auto ccb = std::make_unique<PvfsCcb>();
+    ccb->fd = std::make_shared<UniqueFd>(std::move(fd));
+    ccb->key = fst.key;
+    ccb->token = token;
+    ccb->granted = granted;
+    ccb->directory = fst.directory();
+    ccb->root = is_root();
+    drv->names().acquire(fst.key, is_root() ? std::string() : look.rel());
+    registered = false;  // the CCB owns the share entry now; CLOSE removes it
+    irp->file().set_context(std::move(ccb));
+    return NtStatus::Success;
+  }
+};
+
+DetachedTask run_create(std::shared_ptr<PvfsDriver> drv, IrpPtr irp, ParsedPath parsed) {
+  CreateState s(std::move(drv), std::move(irp), std::move(parsed));
+  EventLoop& loop = s.irp->file().loop();
+  const int root = s.drv->root_fd();
+  auto openat2_op = [&](int dirfd) {
+    return loop.op([&s, dirfd](io_uring_sqe* sqe) {
+      io_uring_prep_openat2(sqe, dirfd, s.rel.c_str(), &s.how);
+    });
+  };
+  auto fail = [&](NtStatus st) { s.fail(st); };
+
+  // 1. Find the target: the exact name in one ring openat2, the slow path only when missing.
+  if (s.is_root()) {
+    s.rel.assign(1, '.');  // (assign: GCC 12 -Wrestrict false positive on "=")
+    s.look.exists = true;
+  } else {
+    for (const auto& c : s.path.components) s.rel = rel_join(s.rel, c);
+    s.set_how(O_PATH);
+    int res = co_await openat2_op(root);
+    if (res >= 0) {
+      s.path_fd.reset(res);
+      s.look.exists = true;
+      auto [parent, name] = rel_split(s.rel);
+      s.look.parent_rel = parent;
+      s.look.name = name;
+    } else if (res == -ENOENT || res == -ENOTDIR) {
+      auto look = resolve_path(root, s.path.components, s.drv->options().case_insensitive);
+      if (!look) co_return fail(look.status());
+      s.look = std::move(*look);
+      s.rel = s.look.rel();
+      if (s.look.exists) {
+        s.path_fd.reset(sys_openat2(root, s.rel, O_PATH | O_CLOEXEC));
+        const int err = -s.path_fd.get();
+        if (!s.path_fd) {
+          co_return fail(err == ENOENT ? NtStatus::ObjectNameNotFound : path_lookup_status(err));
+        }
+      }
+    } else {
+      // EXDEV / ELOOP: a symlink leading out of the root.
+      co_return fail(path_lookup_status(-res));
+    }
+  }
+
+  if (s.look.exists) {
+    // 2a. Open an existing file or directory.
+    if (s.is_root()) {
+      s.path_fd.reset(sys_openat2(root, ".", O_PATH | O_CLOEXEC));
+      if (!s.path_fd) co_return fail(ntstatus_from_errno(-s.path_fd.get()));
+    }
+    NtStatus st = s.check_existing();
+    if (st != NtStatus::Success) co_return fail(st);
+    s.set_how(s.existing_open_flags());
+    int res = co_await openat2_op(root);
+    if (res < 0) {
+      co_return fail(res == -ENOENT ? NtStatus::ObjectNameNotFound : path_lookup_status(-res));
+    }
+    s.fd.reset(res);
+    st = s.finish_open(false);
+    if (st != NtStatus::Success) co_return fail(st);
+  } else {
+    // 2b. Make a new file or directory, keeping the case the client gave.
+    NtStatus st = s.prepare_new();
+    if (st != NtStatus::Success) co_return fail(st);
+    s.rel = s.look.name;  // relative to the parent fd from here on
+    const int parent = s.parent_fd.get();
+    if (s.want_dir()) {
+      int res = co_await loop.op([&s, parent](io_uring_sqe* sqe) {
+        io_uring_prep_mkdirat(sqe, parent, s.rel.c_str(), 0777);
+      });
+      if (res < 0) co_return fail(ntstatus_from_errno(-res));  // EEXIST: lost a race
+      s.created_new = true;
+      s.set_how(O_RDONLY | O_DIRECTORY);
+    } else {
+      s.set_how(O_RDWR | O_CREAT | O_EXCL, 0666);
+    }
+    int res = co_await openat2_op(parent);
+    if (res < 0)
+      co_return fail(res == -EEXIST ? NtStatus::ObjectNameCollision : ntstatus_from_errno(-res));
+    s.fd.reset(res);
+    s.created_new = true;
+    st = s.finish_new();
+    if (st == NtStatus::Success) st = s.finish_open(true);
+    if (st != NtStatus::Success) co_return fail(st);
+  }
+  s.irp->complete(NtStatus::Success, static_cast<uint64_t>(s.action));
+}
+
+}  // namespace
+
+void PvfsDriver::create(const IrpPtr& irp) {
+  auto& args = irp->args_as<CreateArgs>();
+  const uint32_t opts = args.create_options;
+  const auto disp = args.disposition;
+  NtStatus st = NtStatus::Success;
+  if (!root_) {
+    st = NtStatus::ObjectPathNotFound;
+  } else if (static_cast<uint32_t>(disp) > static_cast<uint32_t>(CD::OverwriteIf)) {
+    st = NtStatus::InvalidParameter;
+  } else if ((opts & create_option::kDirectoryFile) && (opts & create_option::kNonDirectoryFile)) {
+    st = NtStatus::InvalidParameter;
+  } else if ((opts & create_option::kDirectoryFile) && disp != CD::Create && disp != CD::Open &&
+             disp != CD::OpenIf) {
+    st = NtStatus::InvalidParameter;  // MS-FSA 2.1.5.1: directories are not overwritten
+  } else if (opts & create_option::kOpenByFileId) {
+    st = NtStatus::NotSupported;
+  }
+  if (st != NtStatus::Success) {
+    irp->complete(st);
+    return;
+  }
+  auto parsed = parse_nt_path(args.path);
+  if (!parsed) {
+    irp->complete(parsed.status());
+    return;
+  }
+  if (parsed->trailing_backslash && (opts & create_option::kNonDirectoryFile)) {
+    irp->complete(NtStatus::ObjectNameInvalid);
+    return;
+  }
+  irp->mark_pending();
+  run_create(shared_from_this(), irp, std::move(*parsed));
+}
+
+}  // namespace lwsmb::server::pvfs

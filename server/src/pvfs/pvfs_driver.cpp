@@ -1,0 +1,97 @@
+// pvfs entry points: IRP dispatch, CLOSE (MS-FSA 2.1.5.4) and the driver factory.
+#include "lwsmb/server/pvfs_driver.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "pvfs/pvfs_driver.hpp"
+#include "pvfs/pvfs_path.hpp"
+
+namespace lwsmb::server {
+
+std::shared_ptr<Driver> make_pvfs_driver(PvfsOptions options) {
+  // A bad root is reported per CREATE (STATUS_OBJECT_PATH_NOT_FOUND), never thrown.
+  pvfs::UniqueFd root(::open(options.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  return std::make_shared<pvfs::PvfsDriver>(std::move(options), std::move(root));
+}
+
+}  // namespace lwsmb::server
+
+namespace lwsmb::server::pvfs {
+
+PvfsDriver::PvfsDriver(PvfsOptions options, UniqueFd root)
+    : options_(std::move(options)), root_(std::move(root)) {}
+
+void PvfsDriver::dispatch(const IrpPtr& irp) {
+  if (irp->type() == IrpType::Create) {
+    create(irp);
+    return;
+  }
+  auto* ccb = irp->file().context<PvfsCcb>();
+  if (!ccb) {
+    irp->complete(NtStatus::InvalidHandle);
+    return;
+  }
+  switch (irp->type()) {
+    case IrpType::Close:
+      close(irp, *ccb);
+      return;
+    case IrpType::Read:
+      read(irp, *ccb);
+      return;
+    case IrpType::Write:
+      write(irp, *ccb);
+      return;
+    case IrpType::Flush:
+      flush(irp, *ccb);
+      return;
+    case IrpType::QueryInformation:
+      query_information(irp, *ccb);
+      return;
+    case IrpType::SetInformation:
+      set_information(irp, *ccb);
+      return;
+    case IrpType::QueryDirectory:
+      query_directory(irp, *ccb);
+      return;
+    case IrpType::QueryVolumeInformation:
+      query_volume(irp, *ccb);
+      return;
+    case IrpType::LockControl:
+      lock_control(irp, *ccb);
+      return;
+    default:
+      irp->complete(NtStatus::InvalidDeviceRequest);
+      return;
+  }
+}
+
+void PvfsDriver::close(const IrpPtr& irp, PvfsCcb& ccb) {
+  // MS-FSA 2.1.5.4: byte-range locks go with the open; the last close of a delete-pending file
+  // removes it.
+  locks_.release_owner(ccb.key, ccb.token);
+  bool delete_now = false;
+  shares_.remove(ccb.key, ccb.token, &delete_now);
+  if (delete_now && !ccb.root) delete_at_close(ccb);
+  names_.release(ccb.key);
+  // The fd closes with the context (ring operations still in flight hold their own reference).
+  auto ctx = irp->file().take_context();
+  irp->complete(NtStatus::Success);
+}
+
+void PvfsDriver::delete_at_close(PvfsCcb& ccb) {
+  const std::string rel = names_.path(ccb.key);
+  if (rel.empty()) return;
+  auto [parent_rel, name] = rel_split(rel);
+  UniqueFd parent(sys_openat2(root_fd(), rel_or_dot(parent_rel), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!parent) return;
+  // The name must still be this file: never unlink whatever else took its place.
+  struct statx st {};
+  if (::statx(parent.get(), name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_INO, &st) != 0) return;
+  if (FileKey{makedev(st.stx_dev_major, st.stx_dev_minor), st.stx_ino} != ccb.key) return;
+  // A directory that is not empty stays (MS-FSA 2.1.5.4 leaves it; rmdir says ENOTEMPTY).
+  ::unlinkat(parent.get(), name.c_str(), ccb.directory ? AT_REMOVEDIR : 0);
+}
+
+}  // namespace lwsmb::server::pvfs

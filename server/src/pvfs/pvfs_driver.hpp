@@ -1,0 +1,61 @@
+// The pvfs driver object: shared per-driver state and one handler per IRP type. The handlers
+// live in pvfs_create.cpp, pvfs_io.cpp, pvfs_query_info.cpp, pvfs_set_info.cpp,
+// pvfs_rename.cpp, pvfs_volume.cpp, pvfs_directory.cpp and pvfs_driver.cpp.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+
+#include "lwsmb/iocore/driver.hpp"
+#include "lwsmb/iocore/file_object.hpp"
+#include "lwsmb/iocore/irp.hpp"
+#include "lwsmb/server/pvfs_driver.hpp"
+#include "pvfs/lock_manager.hpp"
+#include "pvfs/pvfs_ccb.hpp"
+#include "pvfs/pvfs_fd.hpp"
+#include "pvfs/pvfs_name_table.hpp"
+#include "pvfs/share_access.hpp"
+
+namespace lwsmb::server::pvfs {
+
+class PvfsDriver final : public Driver, public std::enable_shared_from_this<PvfsDriver> {
+ public:
+  PvfsDriver(PvfsOptions options, UniqueFd root);
+
+  void dispatch(const IrpPtr& irp) override;
+  void shutdown() override {}
+
+  const PvfsOptions& options() const { return options_; }
+  // O_PATH|O_DIRECTORY fd of the root; every lookup is RESOLVE_BENEATH relative to it.
+  int root_fd() const { return root_.get(); }
+  ShareModeTable& shares() { return shares_; }
+  LockManager& locks() { return locks_; }
+  NameTable& names() { return names_; }
+
+ private:
+  void create(const IrpPtr& irp);  // pvfs_create.cpp
+  void close(const IrpPtr& irp, PvfsCcb& ccb);
+  void read(const IrpPtr& irp, PvfsCcb& ccb);  // pvfs_io.cpp
+  void write(const IrpPtr& irp, PvfsCcb& ccb);
+  void flush(const IrpPtr& irp, PvfsCcb& ccb);
+  void lock_control(const IrpPtr& irp, PvfsCcb& ccb);
+  void query_information(const IrpPtr& irp, PvfsCcb& ccb);  // pvfs_query_info.cpp
+  void set_information(const IrpPtr& irp, PvfsCcb& ccb);    // pvfs_set_info.cpp
+  void query_volume(const IrpPtr& irp, PvfsCcb& ccb);       // pvfs_volume.cpp
+  void query_directory(const IrpPtr& irp, PvfsCcb& ccb);    // pvfs_directory.cpp
+
+  NtStatus set_disposition(PvfsCcb& ccb, std::span<const std::byte> in);  // pvfs_set_info.cpp
+  NtStatus set_rename(PvfsCcb& ccb, std::span<const std::byte> in);       // pvfs_rename.cpp
+
+  // Removes the file of a closing open that was the last of a delete-pending file.
+  void delete_at_close(PvfsCcb& ccb);
+
+  PvfsOptions options_;
+  UniqueFd root_;
+  ShareModeTable shares_;
+  LockManager locks_;
+  NameTable names_;
+};
+
+}  // namespace lwsmb::server::pvfs

@@ -1,0 +1,98 @@
+// READ, WRITE, FLUSH (MS-FSA 2.1.5.2, 2.1.5.3, 2.1.5.6) through the open's io_uring loop, and
+// byte-range LOCK_CONTROL (MS-FSA 2.1.5.8, 2.1.5.9) through the LockManager.
+#include <sys/stat.h>
+
+#include "lwsmb/iocore/event_loop.hpp"
+#include "lwsmb/iocore/file_object.hpp"
+#include "pvfs/pvfs_driver.hpp"
+
+namespace lwsmb::server::pvfs {
+namespace {
+
+// WriteArgs::offset meaning "at the current end of file" (FILE_WRITE_TO_END_OF_FILE).
+constexpr uint64_t kWriteToEndOfFile = ~uint64_t{0};
+constexpr uint64_t kMaxOffset = static_cast<uint64_t>(INT64_MAX);
+
+NtStatus io_status(int res) {
+  return ntstatus_from_errno(-res);
+}
+
+}  // namespace
+
+void PvfsDriver::read(const IrpPtr& irp, PvfsCcb& ccb) {
+  auto& args = irp->args_as<ReadArgs>();
+  if (ccb.directory) return (void)irp->complete(NtStatus::InvalidDeviceRequest);
+  // MS-SMB2 3.3.5.12: FILE_READ_DATA, or FILE_EXECUTE as Windows also accepts.
+  if (!ccb.has(access::kReadData | access::kExecute)) {
+    return (void)irp->complete(NtStatus::AccessDenied);
+  }
+  if (args.buffer.empty()) return (void)irp->complete(NtStatus::Success, 0);
+  if (args.offset > kMaxOffset) return (void)irp->complete(NtStatus::InvalidParameter);
+  NtStatus st = locks_.check_io(ccb.key, ccb.token, args.offset, args.buffer.size(), false);
+  if (st != NtStatus::Success) return (void)irp->complete(st);
+  irp->mark_pending();
+  auto fd = ccb.fd;  // kept alive until the ring is done with it
+  irp->file().loop().read(fd->get(), args.buffer, args.offset, [irp, fd](int res) {
+    if (res < 0) {
+      irp->complete(io_status(res));
+    } else if (res == 0) {
+      irp->complete(NtStatus::EndOfFile);  // MS-FSA 2.1.5.2: offset at or past EOF
+    } else {
+      irp->complete(NtStatus::Success, static_cast<uint64_t>(res));
+    }
+  });
+}
+
+void PvfsDriver::write(const IrpPtr& irp, PvfsCcb& ccb) {
+  auto& args = irp->args_as<WriteArgs>();
+  if (ccb.directory) return (void)irp->complete(NtStatus::InvalidDeviceRequest);
+  if (!ccb.has(access::kWriteData | access::kAppendData)) {
+    return (void)irp->complete(NtStatus::AccessDenied);
+  }
+  uint64_t offset = args.offset;
+  // MS-FSA 2.1.5.3: an append-only open, or the end-of-file offset, writes at the end.
+  if (offset == kWriteToEndOfFile || !ccb.has(access::kWriteData)) {
+    struct stat st;
+    if (::fstat(ccb.raw_fd(), &st) != 0) return (void)irp->complete(ntstatus_from_errno(errno));
+    offset = static_cast<uint64_t>(st.st_size);
+  }
+  if (args.buffer.empty()) return (void)irp->complete(NtStatus::Success, 0);
+  if (offset > kMaxOffset || args.buffer.size() > kMaxOffset - offset) {
+    return (void)irp->complete(NtStatus::InvalidParameter);
+  }
+  NtStatus st = locks_.check_io(ccb.key, ccb.token, offset, args.buffer.size(), true);
+  if (st != NtStatus::Success) return (void)irp->complete(st);
+  irp->mark_pending();
+  auto fd = ccb.fd;
+  irp->file().loop().write(fd->get(), args.buffer, offset, [irp, fd](int res) {
+    if (res < 0) {
+      irp->complete(io_status(res));
+    } else {
+      irp->complete(NtStatus::Success, static_cast<uint64_t>(res));
+    }
+  });
+}
+
+void PvfsDriver::flush(const IrpPtr& irp, PvfsCcb& ccb) {
+  // MS-SMB2 3.3.5.11: a flush needs write or append access (on a directory: add file/subdir).
+  if (!ccb.has(access::kWriteData | access::kAppendData)) {
+    return (void)irp->complete(NtStatus::AccessDenied);
+  }
+  irp->mark_pending();
+  auto fd = ccb.fd;
+  irp->file().loop().fsync(fd->get(), false, [irp, fd](int res) {
+    irp->complete(res < 0 ? io_status(res) : NtStatus::Success);
+  });
+}
+
+void PvfsDriver::lock_control(const IrpPtr& irp, PvfsCcb& ccb) {
+  if (ccb.directory) return (void)irp->complete(NtStatus::InvalidParameter);
+  // MS-SMB2 3.3.5.14: locking needs read or write access to the data.
+  if (!ccb.has(access::kReadData | access::kWriteData | access::kAppendData | access::kExecute)) {
+    return (void)irp->complete(NtStatus::AccessDenied);
+  }
+  // The lock manager completes the IRP (or parks it pending, cancellable).
+  locks_.lock(ccb.key, ccb.token, irp);
+}
+
+}  // namespace lwsmb::server::pvfs

@@ -1,0 +1,165 @@
+// QUERY_INFORMATION (MS-FSA 2.1.5.11) for the file classes of MS-FSCC 2.4.
+#include "lwsmb/proto/fscc.hpp"
+#include "pvfs/pvfs_attrs.hpp"
+#include "pvfs/pvfs_driver.hpp"
+
+namespace lwsmb::server::pvfs {
+namespace fscc = proto::fscc;
+namespace {
+
+void put_u32(std::span<std::byte> out, size_t at, uint32_t v) {
+  for (size_t i = 0; i < 4; ++i) out[at + i] = static_cast<std::byte>(v >> (8 * i));
+}
+
+// A 4-byte class (FileEaInformation, FileAccessInformation, FileModeInformation,
+// FileAlignmentInformation).
+Result<size_t> encode_u32(uint32_t v, std::span<std::byte> out) {
+  if (out.size() < 4) return NtStatus::InfoLengthMismatch;
+  put_u32(out, 0, v);
+  return size_t{4};
+}
+
+// FileNameInformation (MS-FSCC 2.4.27): length + as much of the name as fits.
+NtStatus encode_name(const std::u16string& name, std::span<std::byte> out, size_t* written) {
+  if (out.size() < 4) return NtStatus::InfoLengthMismatch;
+  put_u32(out, 0, static_cast<uint32_t>(2 * name.size()));
+  size_t units = std::min(name.size(), (out.size() - 4) / 2);
+  for (size_t i = 0; i < units; ++i) {
+    out[4 + 2 * i] = static_cast<std::byte>(name[i] & 0xff);
+    out[5 + 2 * i] = static_cast<std::byte>(name[i] >> 8);
+  }
+  *written = 4 + 2 * units;
+  return units < name.size() ? NtStatus::BufferOverflow : NtStatus::Success;
+}
+
+// The open's name from the share root, "\dir\file" (as NTFS reports it from the volume root).
+std::u16string nt_name(const std::string& rel) {
+  std::string s = "\\" + rel;
+  for (char& c : s) {
+    if (c == '/') c = '\\';
+  }
+  auto u = fscc::utf8_to_utf16(s);
+  return u ? *u : std::u16string(u"\\");
+}
+
+fscc::BasicInfo basic_of(const FileStat& f) {
+  return {f.creation_time, f.last_access_time, f.last_write_time, f.change_time, f.attributes};
+}
+
+}  // namespace
+
+void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
+  auto& args = irp->args_as<QueryInformationArgs>();
+  const auto cls = args.info_class;
+  auto out = args.buffer;
+
+  // Access each class needs (MS-FSA 2.1.5.11; Standard, Internal, Position, Name, Ea, Access,
+  // Mode and Alignment need none).
+  uint32_t needs = 0;
+  switch (cls) {
+    case FileInfoClass::Basic:
+    case FileInfoClass::NetworkOpen:
+    case FileInfoClass::All:
+    case FileInfoClass::AttributeTag:
+      needs = access::kReadAttributes;
+      break;
+    case FileInfoClass::Standard:
+    case FileInfoClass::Internal:
+    case FileInfoClass::Position:
+    case FileInfoClass::Name:
+    case FileInfoClass::Ea:
+    case FileInfoClass::Access:
+    case FileInfoClass::Mode:
+    case FileInfoClass::Alignment:
+      break;
+    default:
+      return (void)irp->complete(NtStatus::InvalidInfoClass);
+  }
+  if (needs && !ccb.has(needs)) return (void)irp->complete(NtStatus::AccessDenied);
+
+  auto st = stat_fd(ccb.raw_fd());
+  if (!st) return (void)irp->complete(st.status());
+  const FileStat& f = *st;
+  const bool delete_pending = shares_.delete_pending(ccb.key);
+  int64_t position;
+  {
+    std::lock_guard lock(ccb.mutex);
+    position = ccb.position;
+  }
+  fscc::StandardInfo standard{f.allocation_size(), f.end_of_file(), f.links(), delete_pending,
+                              f.directory()};
+
+  Result<size_t> r = NtStatus::InvalidInfoClass;
+  size_t written = 0;
+  switch (cls) {
+    case FileInfoClass::Basic:
+      r = fscc::encode(basic_of(f), out);
+      break;
+    case FileInfoClass::Standard:
+      r = fscc::encode(standard, out);
+      break;
+    case FileInfoClass::Internal:
+      r = fscc::encode(fscc::InternalInfo{f.key.ino}, out);
+      break;
+    case FileInfoClass::Position:
+      r = fscc::encode(fscc::PositionInfo{position}, out);
+      break;
+    case FileInfoClass::Ea:
+      r = encode_u32(0, out);
+      break;  // no EAs are kept
+    case FileInfoClass::Access:
+      r = encode_u32(ccb.granted, out);
+      break;
+    case FileInfoClass::Mode:
+      r = encode_u32(0, out);
+      break;
+    case FileInfoClass::Alignment:
+      r = encode_u32(0, out);
+      break;  // FILE_BYTE_ALIGNMENT
+    case FileInfoClass::NetworkOpen:
+      r = fscc::encode(
+          fscc::NetworkOpenInfo{f.creation_time, f.last_access_time, f.last_write_time,
+                                f.change_time, f.allocation_size(), f.end_of_file(), f.attributes},
+          out);
+      break;
+    case FileInfoClass::AttributeTag:  // MS-FSCC 2.4.6: attributes + reparse tag (none)
+      if (out.size() < 8) {
+        r = NtStatus::InfoLengthMismatch;
+      } else {
+        put_u32(out, 0, f.attributes);
+        put_u32(out, 4, 0);
+        r = size_t{8};
+      }
+      break;
+    case FileInfoClass::Name: {
+      NtStatus s = encode_name(nt_name(names_.path(ccb.key)), out, &written);
+      if (s == NtStatus::Success) {
+        r = written;
+      } else {
+        r = s;
+      }
+      break;
+    }
+    case FileInfoClass::All: {
+      fscc::AllInfo all;
+      all.basic = basic_of(f);
+      all.standard = standard;
+      all.internal.index_number = f.key.ino;
+      all.access_flags = ccb.granted;
+      all.current_byte_offset = position;
+      all.file_name = nt_name(names_.path(ccb.key));
+      r = fscc::encode(all, out, &written);
+      break;
+    }
+    default:
+      break;
+  }
+  if (r) return (void)irp->complete(NtStatus::Success, *r);
+  // A name cut short still returns what fits (MS-FSCC 2.4: STATUS_BUFFER_OVERFLOW).
+  if (r.status() == NtStatus::BufferOverflow) {
+    return (void)irp->complete(NtStatus::BufferOverflow, written);
+  }
+  irp->complete(r.status());
+}
+
+}  // namespace lwsmb::server::pvfs

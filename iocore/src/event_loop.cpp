@@ -337,6 +337,35 @@ EventLoop::OpId EventLoop::close(int fd, OpDone done) {
   return submit([fd](io_uring_sqe* sqe) { io_uring_prep_close(sqe, fd); }, std::move(done));
 }
 
+EventLoop::OpId EventLoop::accept(int listen_fd, OpDone done) {
+  return submit(
+      [listen_fd](io_uring_sqe* sqe) {
+        io_uring_prep_accept(sqe, listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      },
+      std::move(done));
+}
+
+EventLoop::OpId EventLoop::recv(int fd, std::span<std::byte> buf, OpDone done) {
+  return submit(
+      [fd, buf](io_uring_sqe* sqe) {
+        io_uring_prep_recv(sqe, fd, buf.data(), clamp_len(buf.size()), 0);
+      },
+      std::move(done));
+}
+
+EventLoop::OpId EventLoop::send(int fd, std::span<const std::byte> buf, OpDone done) {
+  return submit(
+      [fd, buf](io_uring_sqe* sqe) {
+        io_uring_prep_send(sqe, fd, buf.data(), clamp_len(buf.size()), MSG_NOSIGNAL);
+      },
+      std::move(done));
+}
+
+EventLoop::OpId EventLoop::connect(int fd, const sockaddr* addr, socklen_t len, OpDone done) {
+  return submit([fd, addr, len](io_uring_sqe* sqe) { io_uring_prep_connect(sqe, fd, addr, len); },
+                std::move(done));
+}
+
 void EventLoop::OpAwaitable::await_suspend(std::coroutine_handle<> h) {
   // The awaitable lives in the suspended coroutine's frame until resume, so `this` is valid.
   loop_.submit(std::move(prep_), [this, h](int res) {

@@ -4,6 +4,7 @@
 
 #include <liburing.h>
 #include <linux/openat2.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <coroutine>
@@ -48,9 +49,13 @@ class EventLoop {
   OpId write(int fd, std::span<const std::byte> buf, uint64_t offset, OpDone done);
   OpId fsync(int fd, bool datasync, OpDone done);
   OpId openat2(int dirfd, const char* path, const open_how* how, OpDone done);
-  OpId statx(int dirfd, const char* path, int flags, unsigned mask, struct statx* out,
-             OpDone done);
+  OpId statx(int dirfd, const char* path, int flags, unsigned mask, struct statx* out, OpDone done);
   OpId close(int fd, OpDone done);
+  // Sockets. accept's result is the new fd (SOCK_CLOEXEC); recv/send return bytes moved.
+  OpId accept(int listen_fd, OpDone done);
+  OpId recv(int fd, std::span<std::byte> buf, OpDone done);
+  OpId send(int fd, std::span<const std::byte> buf, OpDone done);
+  OpId connect(int fd, const sockaddr* addr, socklen_t len, OpDone done);
 
   // Awaitable form for coroutines: `int res = co_await loop.op([&](io_uring_sqe* s){...});`
   // The coroutine resumes on the loop thread.

@@ -90,8 +90,7 @@ class IoManager {
   IoStatusBlock read_file(const FileHandle& f, std::span<std::byte> buf, uint64_t offset);
   IoStatusBlock write_file(const FileHandle& f, std::span<const std::byte> buf, uint64_t offset);
   IoStatusBlock flush_file(const FileHandle& f);
-  IoStatusBlock query_information(const FileHandle& f, FileInfoClass cls,
-                                  std::span<std::byte> buf);
+  IoStatusBlock query_information(const FileHandle& f, FileInfoClass cls, std::span<std::byte> buf);
   IoStatusBlock set_information(const FileHandle& f, FileInfoClass cls,
                                 std::span<const std::byte> buf);
   IoStatusBlock query_directory(const FileHandle& f, FileInfoClass cls, std::string pattern,
@@ -101,8 +100,8 @@ class IoManager {
   IoStatusBlock lock_file(const FileHandle& f, LockRange range, bool fail_immediately,
                           uint32_t key = 0);
   IoStatusBlock unlock_file(const FileHandle& f, LockRange range, uint32_t key = 0);
-  IoStatusBlock device_io_control(const FileHandle& f, uint32_t code,
-                                  std::span<const std::byte> in, std::span<std::byte> out);
+  IoStatusBlock device_io_control(const FileHandle& f, uint32_t code, std::span<const std::byte> in,
+                                  std::span<std::byte> out);
   IoStatusBlock fs_control(const FileHandle& f, uint32_t code, std::span<const std::byte> in,
                            std::span<std::byte> out);
   IoStatusBlock query_security(const FileHandle& f, uint32_t info, std::span<std::byte> buf);

@@ -97,7 +97,7 @@ struct SetInformationArgs {
 
 struct QueryDirectoryArgs {
   FileInfoClass info_class{};
-  uint8_t flags = 0;       // query_directory_flag::*
+  uint8_t flags = 0;        // query_directory_flag::*
   uint32_t file_index = 0;  // with kIndexSpecified
   std::string pattern;      // UTF-8; empty means "*"
   std::span<std::byte> buffer;

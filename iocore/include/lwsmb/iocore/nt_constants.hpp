@@ -7,8 +7,8 @@
 namespace lwsmb {
 
 namespace access {
-inline constexpr uint32_t kReadData = 0x00000001;  // also FILE_LIST_DIRECTORY
-inline constexpr uint32_t kWriteData = 0x00000002;  // also FILE_ADD_FILE
+inline constexpr uint32_t kReadData = 0x00000001;    // also FILE_LIST_DIRECTORY
+inline constexpr uint32_t kWriteData = 0x00000002;   // also FILE_ADD_FILE
 inline constexpr uint32_t kAppendData = 0x00000004;  // also FILE_ADD_SUBDIRECTORY
 inline constexpr uint32_t kReadEa = 0x00000008;
 inline constexpr uint32_t kWriteEa = 0x00000010;

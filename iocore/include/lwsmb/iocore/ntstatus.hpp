@@ -65,7 +65,9 @@ enum class NtStatus : uint32_t {
 std::string_view ntstatus_name(NtStatus status);
 
 // NT_SUCCESS(): severity success or informational (MS-ERREF 2.3).
-constexpr bool nt_success(NtStatus status) { return (static_cast<uint32_t>(status) >> 30) < 2; }
+constexpr bool nt_success(NtStatus status) {
+  return (static_cast<uint32_t>(status) >> 30) < 2;
+}
 
 // Maps a POSIX errno from the local file system to the NTSTATUS a Windows server would give.
 NtStatus ntstatus_from_errno(int err);

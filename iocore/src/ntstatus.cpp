@@ -114,6 +114,34 @@ std::string_view ntstatus_name(NtStatus status) {
       return "STATUS_NOT_FOUND";
     case NtStatus::StoppedOnSymlink:
       return "STATUS_STOPPED_ON_SYMLINK";
+    case NtStatus::MoreProcessingRequired:
+      return "STATUS_MORE_PROCESSING_REQUIRED";
+    case NtStatus::LogonFailure:
+      return "STATUS_LOGON_FAILURE";
+    case NtStatus::AccountDisabled:
+      return "STATUS_ACCOUNT_DISABLED";
+    case NtStatus::BadNetworkName:
+      return "STATUS_BAD_NETWORK_NAME";
+    case NtStatus::NetworkNameDeleted:
+      return "STATUS_NETWORK_NAME_DELETED";
+    case NtStatus::RequestNotAccepted:
+      return "STATUS_REQUEST_NOT_ACCEPTED";
+    case NtStatus::InvalidNetworkResponse:
+      return "STATUS_INVALID_NETWORK_RESPONSE";
+    case NtStatus::UserSessionDeleted:
+      return "STATUS_USER_SESSION_DELETED";
+    case NtStatus::NetworkSessionExpired:
+      return "STATUS_NETWORK_SESSION_EXPIRED";
+    case NtStatus::FileNotAvailable:
+      return "STATUS_FILE_NOT_AVAILABLE";
+    case NtStatus::NotifyCleanup:
+      return "STATUS_NOTIFY_CLEANUP";
+    case NtStatus::InvalidDeviceState:
+      return "STATUS_INVALID_DEVICE_STATE";
+    case NtStatus::NetworkAccessDenied:
+      return "STATUS_NETWORK_ACCESS_DENIED";
+    case NtStatus::BadImpersonationLevel:
+      return "STATUS_BAD_IMPERSONATION_LEVEL";
   }
   return "STATUS_UNKNOWN";
 }

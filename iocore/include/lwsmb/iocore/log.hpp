@@ -34,6 +34,10 @@ void warning(const Args&... args) {
   emit(Level::Warning, args...);
 }
 template <class... Args>
+void notice(const Args&... args) {
+  emit(Level::Notice, args...);
+}
+template <class... Args>
 void info(const Args&... args) {
   emit(Level::Info, args...);
 }

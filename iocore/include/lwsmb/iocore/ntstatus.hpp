@@ -59,6 +59,20 @@ enum class NtStatus : uint32_t {
   InvalidLockRange = 0xC00001A1,
   NotFound = 0xC0000225,
   StoppedOnSymlink = 0x8000002D,
+  MoreProcessingRequired = 0xC0000016,
+  LogonFailure = 0xC000006D,
+  AccountDisabled = 0xC0000072,
+  BadNetworkName = 0xC00000CC,
+  NetworkNameDeleted = 0xC00000C9,
+  RequestNotAccepted = 0xC00000D0,
+  InvalidNetworkResponse = 0xC00000C3,
+  UserSessionDeleted = 0xC0000203,
+  NetworkSessionExpired = 0xC000035C,
+  FileNotAvailable = 0xC0000467,
+  NotifyCleanup = 0x0000010B,
+  InvalidDeviceState = 0xC0000184,
+  NetworkAccessDenied = 0xC00000CA,
+  BadImpersonationLevel = 0xC00000A5,
 };
 
 // "STATUS_SUCCESS", "STATUS_SHARING_VIOLATION", ...; unknown values give "STATUS_UNKNOWN".

@@ -155,4 +155,25 @@ class CreateAwaitable {
   FileHandle file_;
 };
 
+// Awaits a CLOSE; resumes on `resume_on`.
+class CloseAwaitable {
+ public:
+  CloseAwaitable(IoManager& io, FileHandle file, EventLoop& resume_on)
+      : io_(io), file_(std::move(file)), loop_(resume_on) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    io_.close_file(std::move(file_), [this, h](Irp& done) {
+      iosb_ = done.status_block();
+      loop_.post([h] { h.resume(); });
+    });
+  }
+  IoStatusBlock await_resume() const noexcept { return iosb_; }
+
+ private:
+  IoManager& io_;
+  FileHandle file_;
+  EventLoop& loop_;
+  IoStatusBlock iosb_;
+};
+
 }  // namespace lwsmb

@@ -1,0 +1,362 @@
+#include "srv/smb_connection.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "lwsmb/iocore/log.hpp"
+#include "lwsmb/proto/smb2_session.hpp"
+#include "srv/srv_request.hpp"
+#include "srv/srv_server.hpp"
+
+namespace lwsmb::server {
+
+namespace smb2 = proto::smb2;
+
+namespace {
+
+// The largest transport message accepted: an 8 MiB write plus headers (MS-SMB2 3.3.5.2:
+// the server may disconnect on a message beyond its maximum sizes).
+constexpr uint32_t kMaxMessage = 8 * 1024 * 1024 + 64 * 1024;
+constexpr size_t kRecvChunk = 256 * 1024;
+// Credits a client may hold at once (MS-SMB2 3.3.1.2 leaves the number to the server).
+constexpr uint64_t kMaxCredits = 8192;
+
+bool is_failure_without_body(NtStatus st) {
+  return !nt_success(st) && st != NtStatus::MoreProcessingRequired &&
+         st != NtStatus::BufferOverflow;
+}
+
+}  // namespace
+
+SmbConnection::SmbConnection(SrvServer& server, EventLoop& loop, UniqueFd fd, uint64_t id)
+    : server_(server), loop_(loop), fd_(std::move(fd)), id_(id) {}
+
+SmbConnection::~SmbConnection() = default;
+
+void SmbConnection::start() {
+  auto self = shared_from_this();
+  loop_.post([self] { self->post_recv(); });
+}
+
+void SmbConnection::close() {
+  if (closed_) return;
+  closed_ = true;
+  ::shutdown(fd_.get(), SHUT_RDWR);
+  // Opens close through their handles (RAII); sessions go with the state.
+  state_.opens.clear();
+  state_.sessions.clear();
+  server_.forget(id_);
+}
+
+void SmbConnection::post_recv() {
+  if (closed_) return;
+  if (rbuf_.size() - rlen_ < kRecvChunk / 2) rbuf_.resize(std::max(rbuf_.size() * 2, kRecvChunk));
+  auto self = shared_from_this();
+  loop_.recv(fd_.get(), std::span(rbuf_).subspan(rlen_), [self](int res) { self->on_recv(res); });
+}
+
+void SmbConnection::on_recv(int res) {
+  if (closed_) return;
+  if (res <= 0) {
+    if (res < 0 && res != -ECONNRESET) log::debug("connection ", id_, ": recv: ", -res);
+    close();
+    return;
+  }
+  rlen_ += static_cast<size_t>(res);
+  size_t pos = 0;
+  while (rlen_ - pos >= smb2::kTransportHeaderSize) {
+    auto len = smb2::decode_transport_header(std::span(rbuf_).subspan(pos, rlen_ - pos));
+    if (!len || *len > kMaxMessage || *len < 4) {
+      log::info("connection ", id_, ": bad transport header; closing");
+      close();
+      return;
+    }
+    size_t need = smb2::kTransportHeaderSize + *len;
+    if (rlen_ - pos < need) {
+      if (rbuf_.size() < need) rbuf_.resize(need + kRecvChunk);
+      break;
+    }
+    auto first = rbuf_.begin() + static_cast<std::ptrdiff_t>(pos + smb2::kTransportHeaderSize);
+    std::vector<std::byte> frame(first, first + static_cast<std::ptrdiff_t>(*len));
+    pos += need;
+    spawn(process_frame(std::move(frame)));
+    if (closed_) return;
+  }
+  if (pos > 0) {
+    std::memmove(rbuf_.data(), rbuf_.data() + pos, rlen_ - pos);
+    rlen_ -= pos;
+  }
+  post_recv();
+}
+
+void SmbConnection::send_message(std::vector<std::byte> smb_message) {
+  if (closed_) return;
+  std::array<std::byte, 4> th{};
+  if (!smb2::encode_transport_header(static_cast<uint32_t>(smb_message.size()), th)) {
+    close();
+    return;
+  }
+  smb_message.insert(smb_message.begin(), th.begin(), th.end());
+  sendq_.push_back(std::move(smb_message));
+  pump_send();
+}
+
+void SmbConnection::pump_send() {
+  if (sending_ || sendq_.empty() || closed_) return;
+  sending_ = true;
+  auto self = shared_from_this();
+  auto& front = sendq_.front();
+  loop_.send(fd_.get(), std::span<const std::byte>(front).subspan(send_offset_), [self](int res) {
+    self->sending_ = false;
+    if (self->closed_) return;
+    if (res <= 0) {
+      self->close();
+      return;
+    }
+    self->send_offset_ += static_cast<size_t>(res);
+    if (self->send_offset_ >= self->sendq_.front().size()) {
+      self->sendq_.pop_front();
+      self->send_offset_ = 0;
+    }
+    self->pump_send();
+  });
+}
+
+namespace {
+
+// MS-SMB2 3.3.5.2.3: every message id (and the credit charge range above it) must lie in the
+// window of granted, unused ids.
+bool consume_credits(ConnectionState& st, uint64_t mid, uint64_t charge) {
+  if (charge == 0) charge = 1;
+  if (mid < st.credit_low || mid + charge > st.credit_low + st.credits_granted) return false;
+  for (uint64_t id = mid; id < mid + charge; ++id) {
+    if (st.used_ids_above_low.count(id)) return false;
+  }
+  for (uint64_t id = mid; id < mid + charge; ++id) st.used_ids_above_low[id] = 1;
+  while (st.used_ids_above_low.count(st.credit_low)) {
+    st.used_ids_above_low.erase(st.credit_low);
+    ++st.credit_low;
+    --st.credits_granted;
+  }
+  return true;
+}
+
+uint16_t grant_credits(ConnectionState& st, uint16_t requested, uint16_t charge) {
+  uint64_t outstanding = st.credits_granted - st.used_ids_above_low.size();
+  uint64_t want = std::max<uint64_t>({requested, 1, charge ? 1u : 1u});
+  uint64_t room = outstanding >= kMaxCredits ? 0 : kMaxCredits - outstanding;
+  uint64_t grant = std::min(want, room);
+  if (grant == 0 && outstanding == 0) grant = 1;  // never leave the client without a credit
+  st.credits_granted += grant;
+  return static_cast<uint16_t>(grant);
+}
+
+Task<NtStatus> dispatch(SmbRequest& req) {
+  switch (req.hdr.command) {
+    case smb2::Command::Negotiate:
+      co_return co_await handle_negotiate(req);
+    case smb2::Command::SessionSetup:
+      co_return co_await handle_session_setup(req);
+    case smb2::Command::Logoff:
+      co_return co_await handle_logoff(req);
+    case smb2::Command::TreeConnect:
+      co_return co_await handle_tree_connect(req);
+    case smb2::Command::TreeDisconnect:
+      co_return co_await handle_tree_disconnect(req);
+    case smb2::Command::Create:
+      co_return co_await handle_create(req);
+    case smb2::Command::Close:
+      co_return co_await handle_close(req);
+    case smb2::Command::Flush:
+      co_return co_await handle_flush(req);
+    case smb2::Command::Read:
+      co_return co_await handle_read(req);
+    case smb2::Command::Write:
+      co_return co_await handle_write(req);
+    case smb2::Command::Lock:
+      co_return co_await handle_lock(req);
+    case smb2::Command::Ioctl:
+      co_return co_await handle_ioctl(req);
+    case smb2::Command::Echo:
+      co_return co_await handle_echo(req);
+    case smb2::Command::QueryDirectory:
+      co_return co_await handle_query_directory(req);
+    case smb2::Command::ChangeNotify:
+      co_return co_await handle_change_notify(req);
+    case smb2::Command::QueryInfo:
+      co_return co_await handle_query_info(req);
+    case smb2::Command::SetInfo:
+      co_return co_await handle_set_info(req);
+    case smb2::Command::Cancel:
+    case smb2::Command::OplockBreak:
+    default:
+      co_return NtStatus::InvalidParameter;
+  }
+}
+
+// Commands that need a valid session (MS-SMB2 3.3.5.2.9).
+bool needs_session(smb2::Command c) {
+  return c != smb2::Command::Negotiate && c != smb2::Command::SessionSetup &&
+         c != smb2::Command::Echo && c != smb2::Command::Cancel;
+}
+
+}  // namespace
+
+Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
+  auto self = shared_from_this();  // the connection outlives every request it runs
+  const auto kind = smb2::classify_protocol(frame);
+  if (kind == smb2::ProtocolKind::Smb1) {
+    auto dialects = smb2::decode_smb1_negotiate_dialects(frame);
+    bool ok = false;
+    std::vector<std::byte> answer;
+    if (dialects && !state_.negotiated) answer = smb1_negotiate_answer(*this, *dialects, &ok);
+    if (!ok) {
+      log::info("connection ", id_, ": SMB1 request without an SMB2 dialect; closing");
+      close();
+      co_return;
+    }
+    send_message(std::move(answer));
+    co_return;
+  }
+  if (kind != smb2::ProtocolKind::Smb2) {
+    log::info("connection ", id_, ": unsupported protocol id; closing");
+    close();
+    co_return;
+  }
+  auto msgs = smb2::split_compound(frame);
+  if (!msgs) {
+    log::info("connection ", id_, ": malformed compound chain; closing");
+    close();
+    co_return;
+  }
+
+  struct Signing {
+    size_t start;
+    std::vector<std::byte> key;
+    auth::SigningAlgorithm alg;
+  };
+  std::vector<Signing> to_sign;
+  std::vector<size_t> starts;
+  std::vector<std::byte> out;
+  ChainState chain;
+  for (auto m : *msgs) {
+    if (closed_) co_return;
+    auto h = smb2::decode_header(m);
+    if (!h || h->is_response()) {
+      close();
+      co_return;
+    }
+    if (!state_.negotiated && h->command != smb2::Command::Negotiate) {
+      close();
+      co_return;
+    }
+    if (h->command == smb2::Command::Cancel) {
+      // No response and no credit (MS-SMB2 3.3.5.16); nothing is cancellable yet beyond
+      // what the handlers register.
+      continue;
+    }
+    const uint16_t charge = state_.dialect > smb2::dialect::kSmb202 ? h->credit_charge : 1;
+    if (!consume_credits(state_, h->message_id, charge)) {
+      log::info("connection ", id_, ": message id ", h->message_id, " outside the credit window");
+      close();
+      co_return;
+    }
+    const size_t start = starts.empty() ? 0 : smb2::chain_next(out, starts.back());
+    starts.push_back(start);
+    out.resize(start + smb2::kHeaderSize);
+
+    const bool related = (h->flags & smb2::header_flag::kRelatedOperations) != 0;
+    SmbRequest req{*this, *h, m, chain};
+    req.out_ptr = &out;
+    req.msg_start = start;
+    req.session_id = related && !chain.first ? chain.session_id : h->session_id;
+    req.tree_id = related && !chain.first ? chain.tree_id : h->tree_id;
+    req.response_session_id = req.session_id;
+
+    NtStatus st = NtStatus::Success;
+    Session* s = nullptr;
+    std::vector<std::byte> pre_key;
+    if (related && chain.first) {
+      st = NtStatus::InvalidParameter;
+    } else if (related && is_failure_without_body(chain.last_status) &&
+               h->command != smb2::Command::Create) {
+      st = chain.last_status;  // MS-SMB2 3.3.5.2.7.2
+    } else {
+      auto it = state_.sessions.find(req.session_id);
+      s = it == state_.sessions.end() ? nullptr : it->second.get();
+      const bool is_signed = (h->flags & smb2::header_flag::kSigned) != 0;
+      if (needs_session(h->command)) {
+        if (!s) {
+          st = NtStatus::UserSessionDeleted;
+        } else if (s->phase != Session::Phase::Valid) {
+          st = NtStatus::UserSessionDeleted;
+        }
+      }
+      if (nt_success(st) && s && s->phase == Session::Phase::Valid && !s->signing_key.empty()) {
+        if (is_signed) {
+          if (!auth::verify_message(m, s->signing_key, state_.signing_algorithm)) {
+            log::info("connection ", id_, ": bad signature on ", static_cast<int>(h->command));
+            st = NtStatus::AccessDenied;
+          }
+          req.sign_response = true;
+        } else if (s->signing_required && h->command != smb2::Command::Negotiate &&
+                   h->command != smb2::Command::SessionSetup) {
+          st = NtStatus::AccessDenied;
+        }
+      }
+      // A LOGOFF response is still signed with the key of the session it ends.
+      if (s && !s->signing_key.empty()) {
+        pre_key = s->signing_key;
+      }
+      if (nt_success(st)) st = co_await dispatch(req);
+      if (closed_) co_return;
+    }
+    // Handlers may have run other requests meanwhile: look the session up again.
+    auto it = state_.sessions.find(req.response_session_id);
+    s = it == state_.sessions.end() ? nullptr : it->second.get();
+
+    if (!nt_success(st) && log::enabled(log::Level::Debug)) {
+      log::debug("connection ", id_, ": command ", static_cast<int>(h->command), " mid ",
+                 h->message_id, ": ", ntstatus_name(st));
+    }
+    if (is_failure_without_body(st)) {
+      out.resize(start + smb2::kHeaderSize);
+      (void)smb2::encode_body(smb2::ErrorResponse{}, out, start);
+    }
+    smb2::Header rh;
+    rh.command = h->command;
+    rh.status = static_cast<uint32_t>(st);
+    rh.flags =
+        smb2::header_flag::kServerToRedir | (related ? smb2::header_flag::kRelatedOperations : 0);
+    rh.message_id = h->message_id;
+    rh.credit_charge = h->credit_charge;
+    rh.credit_request_response = grant_credits(state_, h->credit_request_response, charge);
+    rh.tree_id = req.tree_id;
+    rh.session_id = req.response_session_id;
+    rh.process_id = h->process_id;
+    const std::vector<std::byte>& key = s && !s->signing_key.empty() ? s->signing_key : pre_key;
+    if (req.sign_response && !key.empty() && st != NtStatus::Pending) {
+      rh.flags |= smb2::header_flag::kSigned;
+      to_sign.push_back({start, key, state_.signing_algorithm});
+    }
+    smb2::encode_header(rh, std::span(out).subspan(start, smb2::kHeaderSize));
+    chain.first = false;
+    chain.session_id = req.session_id;
+    chain.tree_id = req.tree_id;
+    chain.last_status = st;
+    if (h->command == smb2::Command::Negotiate || h->command == smb2::Command::SessionSetup) {
+      req.after_response(std::span(out).subspan(start));
+    }
+  }
+  if (out.empty()) co_return;
+  for (const auto& sgn : to_sign) {
+    auto pos = std::find(starts.begin(), starts.end(), sgn.start);
+    size_t end = (pos + 1 == starts.end()) ? out.size() : *(pos + 1);
+    (void)auth::sign_message(std::span(out).subspan(sgn.start, end - sgn.start), sgn.key, sgn.alg);
+  }
+  send_message(std::move(out));
+}
+
+}  // namespace lwsmb::server

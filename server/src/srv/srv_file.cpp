@@ -1,0 +1,278 @@
+// CREATE, CLOSE, FLUSH, READ, WRITE, LOCK (MS-SMB2 3.3.5.9 - 3.3.5.14): each one IRP (or a few)
+// to the share's pvfs driver.
+#include <algorithm>
+
+#include "lwsmb/iocore/log.hpp"
+#include "lwsmb/proto/fscc.hpp"
+#include "lwsmb/proto/smb2_file.hpp"
+#include "lwsmb/proto/smb2_session.hpp"
+#include "srv/smb_connection.hpp"
+#include "srv/srv_file_util.hpp"
+#include "srv/srv_request.hpp"
+#include "srv/srv_server.hpp"
+
+namespace lwsmb::server {
+
+namespace smb2 = proto::smb2;
+namespace fscc = proto::fscc;
+
+namespace {
+
+constexpr uint32_t kWriteAccess = access::kWriteData | access::kAppendData | access::kWriteEa |
+                                  access::kWriteAttributes | access::kDelete |
+                                  access::kDeleteChild | access::kWriteDac | access::kWriteOwner |
+                                  access::kGenericWrite | access::kGenericAll;
+
+// A read-only share refuses anything that could change it (MS-SMB2 3.3.5.9: the share's
+// MaximalAccess bounds every open).
+NtStatus check_read_only(CreateArgs& args) {
+  if (args.desired_access & kWriteAccess) return NtStatus::AccessDenied;
+  if (args.create_options & create_option::kDeleteOnClose) return NtStatus::AccessDenied;
+  switch (args.disposition) {
+    case CreateDisposition::Open:
+      break;
+    case CreateDisposition::OpenIf:
+      args.disposition = CreateDisposition::Open;
+      break;
+    default:
+      return NtStatus::AccessDenied;
+  }
+  if (args.desired_access & access::kMaximumAllowed) {
+    args.desired_access = (args.desired_access & ~access::kMaximumAllowed) |
+                          access::kFileGenericRead | access::kExecute;
+  }
+  return NtStatus::Success;
+}
+
+}  // namespace
+
+Task<NtStatus> handle_create(SmbRequest& req) {
+  auto& conn = req.conn;
+  auto r = smb2::decode_create_request(req.msg);
+  if (!r) co_return r.status();
+  Session* s = find_session(req);
+  if (!s) co_return NtStatus::UserSessionDeleted;
+  TreeConnect* t = find_tree(req, *s);
+  if (!t) co_return NtStatus::NetworkNameDeleted;
+  if (t->is_ipc) co_return NtStatus::ObjectNameNotFound;  // named pipes: the IPC$ issue
+  if (r->create_disposition > static_cast<uint32_t>(CreateDisposition::OverwriteIf)) {
+    co_return NtStatus::InvalidParameter;
+  }
+  if (r->impersonation_level > smb2::impersonation_level::kDelegate) {
+    co_return NtStatus::BadImpersonationLevel;
+  }
+  auto name = fscc::utf16_to_utf8(r->name);
+  if (!name) co_return NtStatus::ObjectNameInvalid;
+  const SrvShare* share = t->share;
+  const ShareConfig& sc = *share->config;
+
+  CreateArgs args;
+  args.path = name->empty() ? share->prefix : share->prefix + "\\" + *name;
+  args.desired_access = r->desired_access;
+  args.file_attributes = r->file_attributes;
+  args.share_access = r->share_access;
+  args.disposition = static_cast<CreateDisposition>(r->create_disposition);
+  args.create_options = r->create_options;
+  args.security = s->identity;
+  if (!sc.force_user.empty()) args.security = forced_identity(sc.force_user, s->identity);
+  if (sc.read_only) {
+    auto st = check_read_only(args);
+    if (!nt_success(st)) co_return st;
+  }
+  const uint64_t session_id = req.session_id;
+  const uint32_t tree_id = req.tree_id;
+  const uint32_t maximal_access = t->maximal_access;
+
+  auto [iosb, handle] = co_await CreateAwaitable(conn.server().io(), std::move(args), conn.loop());
+  if (!nt_success(iosb.status)) co_return iosb.status;
+
+  FileFacts facts;
+  auto fst = co_await query_facts(conn, handle, &facts);
+  if (!nt_success(fst)) co_return fst;
+  if (conn.closed()) co_return NtStatus::FileClosed;
+
+  auto open = std::make_unique<Open>();
+  auto& st = conn.state();
+  open->volatile_id = st.next_volatile_id++;
+  open->persistent_id = open->volatile_id;
+  open->session_id = session_id;
+  open->tree_id = tree_id;
+  open->handle = std::move(handle);
+  open->path = *name;
+  open->granted_access = r->desired_access;
+  open->is_directory = facts.directory;
+
+  smb2::CreateResponse resp;
+  resp.create_action = static_cast<uint32_t>(iosb.information);
+  resp.creation_time = facts.creation_time;
+  resp.last_access_time = facts.last_access_time;
+  resp.last_write_time = facts.last_write_time;
+  resp.change_time = facts.change_time;
+  resp.allocation_size = facts.allocation_size;
+  resp.end_of_file = facts.end_of_file;
+  resp.file_attributes = facts.attributes;
+  resp.file_id = {open->persistent_id, open->volatile_id};
+  if (smb2::find_create_context(r->contexts, smb2::create_context_tag::kQueryMaximalAccess)) {
+    resp.contexts.push_back({smb2::create_context_tag::kQueryMaximalAccess,
+                             smb2::encode_maximal_access_response({0, maximal_access})});
+  }
+  if (smb2::find_create_context(r->contexts, smb2::create_context_tag::kQueryOnDiskId)) {
+    resp.contexts.push_back(
+        {smb2::create_context_tag::kQueryOnDiskId,
+         smb2::encode_query_on_disk_id_response({facts.file_id, facts.volume_id})});
+  }
+  auto e = smb2::encode_body(resp, req.out(), req.msg_start);
+  if (e != NtStatus::Success) co_return e;
+  req.chain.file_persistent = open->persistent_id;
+  req.chain.file_volatile = open->volatile_id;
+  st.opens[open->volatile_id] = std::move(open);
+  co_return NtStatus::Success;
+}
+
+Task<NtStatus> handle_close(SmbRequest& req) {
+  auto& conn = req.conn;
+  auto r = smb2::decode_close_request(req.msg);
+  if (!r) co_return r.status();
+  Open* o = find_open(req, r->file_id.persistent, r->file_id.volatile_id);
+  if (!o) co_return NtStatus::FileClosed;
+  smb2::CloseResponse resp;
+  FileFacts facts;
+  const bool postquery = (r->flags & smb2::close_flag::kPostqueryAttrib) != 0;
+  // Take the open out first: nothing else may use it while it closes.
+  auto& opens = conn.state().opens;
+  auto node = opens.extract(o->volatile_id);
+  std::unique_ptr<Open> open = std::move(node.mapped());
+  if (postquery) {
+    auto st = co_await query_facts(conn, open->handle, &facts);
+    if (nt_success(st)) {
+      resp.flags = smb2::close_flag::kPostqueryAttrib;
+      resp.creation_time = facts.creation_time;
+      resp.last_access_time = facts.last_access_time;
+      resp.last_write_time = facts.last_write_time;
+      resp.change_time = facts.change_time;
+      resp.allocation_size = facts.allocation_size;
+      resp.end_of_file = facts.end_of_file;
+      resp.file_attributes = facts.attributes;
+    }
+  }
+  auto cst = co_await CloseAwaitable(conn.server().io(), std::move(open->handle), conn.loop());
+  if (!nt_success(cst.status)) co_return cst.status;
+  co_return smb2::encode_body(resp, req.out(), req.msg_start);
+}
+
+Task<NtStatus> handle_flush(SmbRequest& req) {
+  auto& conn = req.conn;
+  auto r = smb2::decode_flush_request(req.msg);
+  if (!r) co_return r.status();
+  Open* o = find_open(req, r->file_id.persistent, r->file_id.volatile_id);
+  if (!o) co_return NtStatus::FileClosed;
+  if (!(o->granted_access & (access::kWriteData | access::kAppendData | access::kGenericWrite |
+                             access::kGenericAll | access::kMaximumAllowed))) {
+    co_return NtStatus::AccessDenied;
+  }
+  auto st = co_await IrpAwaitable(conn.server().io(), o->handle, FlushArgs{}, conn.loop());
+  if (!nt_success(st.status)) co_return st.status;
+  co_return smb2::encode_body(smb2::FlushResponse{}, req.out(), req.msg_start);
+}
+
+Task<NtStatus> handle_read(SmbRequest& req) {
+  auto& conn = req.conn;
+  auto r = smb2::decode_read_request(req.msg);
+  if (!r) co_return r.status();
+  Open* o = find_open(req, r->file_id.persistent, r->file_id.volatile_id);
+  if (!o) co_return NtStatus::FileClosed;
+  auto st0 = check_io_size(conn, req.hdr, r->length);
+  if (!nt_success(st0)) co_return st0;
+  if (o->is_directory) co_return NtStatus::InvalidDeviceRequest;
+  // The file data lands directly in the response (one copy: the kernel's).
+  auto& out = req.out();
+  const size_t data_at = req.msg_start + smb2::kReadResponseDataOffset;
+  out.resize(data_at + r->length);
+  auto st = co_await IrpAwaitable(conn.server().io(), o->handle,
+                                  ReadArgs{std::span(out).subspan(data_at, r->length), r->offset},
+                                  conn.loop());
+  if (!nt_success(st.status) || st.information < r->minimum_count ||
+      (st.information == 0 && r->length > 0)) {
+    out.resize(req.msg_start + smb2::kHeaderSize);
+    co_return nt_success(st.status) ? NtStatus::EndOfFile : st.status;
+  }
+  out.resize(data_at + st.information);
+  smb2::encode_read_response_fixed(
+      smb2::ReadResponse{}, static_cast<uint32_t>(st.information),
+      std::span<std::byte, 16>(out.data() + req.msg_start + smb2::kHeaderSize, 16));
+  co_return NtStatus::Success;
+}
+
+Task<NtStatus> handle_write(SmbRequest& req) {
+  auto& conn = req.conn;
+  auto r = smb2::decode_write_request(req.msg);
+  if (!r) co_return r.status();
+  Open* o = find_open(req, r->file_id.persistent, r->file_id.volatile_id);
+  if (!o) co_return NtStatus::FileClosed;
+  auto st0 = check_io_size(conn, req.hdr, static_cast<uint32_t>(r->data.size()));
+  if (!nt_success(st0)) co_return st0;
+  if (o->is_directory) co_return NtStatus::InvalidDeviceRequest;
+  auto st = co_await IrpAwaitable(conn.server().io(), o->handle, WriteArgs{r->data, r->offset},
+                                  conn.loop());
+  if (!nt_success(st.status)) co_return st.status;
+  smb2::WriteResponse resp;
+  resp.count = static_cast<uint32_t>(st.information);
+  co_return smb2::encode_body(resp, req.out(), req.msg_start);
+}
+
+Task<NtStatus> handle_lock(SmbRequest& req) {
+  auto& conn = req.conn;
+  auto r = smb2::decode_lock_request(req.msg);
+  if (!r) co_return r.status();
+  Open* o = find_open(req, r->file_id.persistent, r->file_id.volatile_id);
+  if (!o) co_return NtStatus::FileClosed;
+  // MS-SMB2 3.3.5.14: either all elements unlock, or all lock; only a single lock may wait.
+  const bool unlocking = (r->locks[0].flags & smb2::lock_flag::kUnlock) != 0;
+  for (const auto& l : r->locks) {
+    const uint32_t f = l.flags;
+    if (unlocking) {
+      if (f != smb2::lock_flag::kUnlock) co_return NtStatus::InvalidParameter;
+    } else {
+      const uint32_t kind = f & ~smb2::lock_flag::kFailImmediately;
+      if (kind != smb2::lock_flag::kShared && kind != smb2::lock_flag::kExclusive) {
+        co_return NtStatus::InvalidParameter;
+      }
+      if (r->locks.size() > 1 && !(f & smb2::lock_flag::kFailImmediately)) {
+        co_return NtStatus::InvalidParameter;
+      }
+    }
+  }
+  auto& io = conn.server().io();
+  const uint64_t vid = o->volatile_id;
+  auto& opens = conn.state().opens;
+  // Look the open up again after every wait: a CLOSE may have run meanwhile.
+  auto current = [&]() -> Open* {
+    auto it = opens.find(vid);
+    return it == opens.end() ? nullptr : it->second.get();
+  };
+  std::vector<LockRange> taken;
+  for (const auto& l : r->locks) {
+    LockControlArgs a;
+    a.range = {l.offset, l.length, (l.flags & smb2::lock_flag::kExclusive) != 0};
+    a.operation = unlocking ? LockOperation::Unlock : LockOperation::Lock;
+    a.fail_immediately = (l.flags & smb2::lock_flag::kFailImmediately) != 0;
+    Open* cur = current();
+    if (!cur) co_return NtStatus::FileClosed;
+    auto st = co_await IrpAwaitable(io, cur->handle, a, conn.loop());
+    if (!nt_success(st.status)) {
+      // Undo the locks this request took before the failing one.
+      for (const auto& range : taken) {
+        LockControlArgs u;
+        u.operation = LockOperation::Unlock;
+        u.range = range;
+        if (Open* again = current()) (void)co_await IrpAwaitable(io, again->handle, u, conn.loop());
+      }
+      co_return st.status == NtStatus::FileLockConflict && !unlocking ? NtStatus::LockNotGranted
+                                                                      : st.status;
+    }
+    if (!unlocking) taken.push_back(a.range);
+  }
+  co_return smb2::encode_body(smb2::LockResponse{}, req.out(), req.msg_start);
+}
+
+}  // namespace lwsmb::server

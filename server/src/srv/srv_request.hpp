@@ -1,0 +1,85 @@
+// What a command handler gets and gives: the decoded header, the message, the state it works
+// on, and the response body it appends.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "lwsmb/iocore/task.hpp"
+#include "lwsmb/proto/smb2_header.hpp"
+#include "srv/smb_state.hpp"
+
+namespace lwsmb::server {
+
+class SmbConnection;
+
+// Per compound chain: what related operations inherit (MS-SMB2 3.3.5.2.7.2).
+struct ChainState {
+  uint64_t session_id = 0;
+  uint32_t tree_id = 0;
+  uint64_t file_persistent = ~uint64_t{0};
+  uint64_t file_volatile = ~uint64_t{0};
+  NtStatus last_status = NtStatus::Success;
+  bool first = true;
+};
+
+struct SmbRequest {
+  SmbRequest(SmbConnection& c, const proto::smb2::Header& h, std::span<const std::byte> m,
+             ChainState& ch)
+      : conn(c), hdr(h), msg(m), chain(ch) {}
+
+  SmbConnection& conn;
+  proto::smb2::Header hdr;
+  std::span<const std::byte> msg;  // the whole message, header included
+  ChainState& chain;
+  uint64_t session_id = 0;  // effective (after related-op substitution)
+  uint32_t tree_id = 0;
+  // Response under construction: its header starts at out()[msg_start]; a handler appends the
+  // body and may set the response header fields below.
+  std::vector<std::byte>* out_ptr = nullptr;
+  size_t msg_start = 0;
+  std::vector<std::byte>& out() { return *out_ptr; }
+  // Runs with the finished response message (before signing): the 3.1.1 preauth hash.
+  std::function<void(std::span<const std::byte>)> after_response_hook;
+  void after_response(std::span<const std::byte> response) {
+    if (after_response_hook) after_response_hook(response);
+  }
+  uint16_t credits_granted = 1;
+  bool sign_response = false;
+  uint64_t response_session_id = 0;
+  bool no_response = false;  // CANCEL
+};
+
+// Resolves a file id against the chain (0xFFFF... means "the previous CREATE's file").
+Open* find_open(SmbRequest& req, uint64_t persistent, uint64_t volatile_id);
+Session* find_session(SmbRequest& req);
+TreeConnect* find_tree(SmbRequest& req, Session& s);
+
+// Handlers: return the status for the response header. A failing status makes the caller emit
+// an error body; a success status means the handler appended its body.
+Task<NtStatus> handle_negotiate(SmbRequest& req);
+Task<NtStatus> handle_session_setup(SmbRequest& req);
+Task<NtStatus> handle_logoff(SmbRequest& req);
+Task<NtStatus> handle_tree_connect(SmbRequest& req);
+Task<NtStatus> handle_tree_disconnect(SmbRequest& req);
+Task<NtStatus> handle_create(SmbRequest& req);
+Task<NtStatus> handle_close(SmbRequest& req);
+Task<NtStatus> handle_flush(SmbRequest& req);
+Task<NtStatus> handle_read(SmbRequest& req);
+Task<NtStatus> handle_write(SmbRequest& req);
+Task<NtStatus> handle_lock(SmbRequest& req);
+Task<NtStatus> handle_ioctl(SmbRequest& req);
+Task<NtStatus> handle_echo(SmbRequest& req);
+Task<NtStatus> handle_query_directory(SmbRequest& req);
+Task<NtStatus> handle_change_notify(SmbRequest& req);
+Task<NtStatus> handle_query_info(SmbRequest& req);
+Task<NtStatus> handle_set_info(SmbRequest& req);
+
+// The SMB2 NEGOTIATE response to an SMB1 multi-protocol negotiate (MS-SMB2 3.3.5.3.1).
+std::vector<std::byte> smb1_negotiate_answer(SmbConnection& conn,
+                                             const std::vector<std::string>& dialects, bool* ok);
+
+}  // namespace lwsmb::server

@@ -1,0 +1,204 @@
+// SESSION_SETUP, LOGOFF (MS-SMB2 3.3.5.5, 3.3.5.6) and ECHO.
+#include <openssl/rand.h>
+
+#include "lwsmb/auth/smb_crypto.hpp"
+#include "lwsmb/auth/spnego.hpp"
+#include "lwsmb/iocore/log.hpp"
+#include "lwsmb/proto/fscc.hpp"
+#include "lwsmb/proto/smb2_session.hpp"
+#include "srv/smb_connection.hpp"
+#include "srv/srv_file_util.hpp"
+#include "srv/srv_request.hpp"
+#include "srv/srv_server.hpp"
+
+namespace lwsmb::server {
+
+namespace smb2 = proto::smb2;
+
+namespace {
+
+std::u16string to_u16(std::string_view s) {
+  return proto::fscc::utf8_to_utf16(s).value_or(std::u16string());
+}
+
+// The Unix identity files are created with: the account of the same name, else the passdb uid.
+std::shared_ptr<const SecurityContext> unix_identity(const std::string& user, uint32_t fallback) {
+  if (auto ctx = lookup_unix_identity(user)) return ctx;
+  auto ctx = std::make_shared<SecurityContext>();
+  ctx->uid = fallback;
+  ctx->gid = fallback;
+  return ctx;
+}
+
+std::shared_ptr<const SecurityContext> guest_identity() {
+  return unix_identity("nobody", 65534);
+}
+
+auth::NtlmServerConfig ntlm_config(SmbConnection& conn) {
+  const auto& g = conn.server().config().global;
+  auth::NtlmServerConfig c;
+  c.netbios_domain = to_u16(g.workgroup);
+  c.netbios_computer = to_u16(g.netbios_name);
+  c.dns_domain = to_u16("localdomain");
+  c.dns_computer = to_u16(g.netbios_name);
+  c.allow_guest = g.map_to_guest == MapToGuest::BadUser;
+  SrvServer* server = &conn.server();
+  c.lookup_nt_hash = [server](std::u16string_view user,
+                              std::u16string_view) -> std::optional<auth::NtHash> {
+    auto name = proto::fscc::utf16_to_utf8(user);
+    if (!name) return std::nullopt;
+    auto e = server->lookup_user(*name);
+    if (!e || e->disabled() || !e->nt_hash) return std::nullopt;
+    return *e->nt_hash;
+  };
+  return c;
+}
+
+uint64_t new_session_id(ConnectionState& st) {
+  for (;;) {
+    uint64_t id = 0;
+    RAND_bytes(reinterpret_cast<unsigned char*>(&id), sizeof id);
+    id &= 0x0000FFFFFFFFFFFFull;  // keep clear of the all-ones "related" value
+    if (id != 0 && !st.sessions.count(id)) return id;
+  }
+}
+
+}  // namespace
+
+Task<NtStatus> handle_session_setup(SmbRequest& req) {
+  auto& conn = req.conn;
+  auto& st = conn.state();
+  const auto& g = conn.server().config().global;
+  auto r = smb2::decode_session_setup_request(req.msg);
+  if (!r) co_return r.status();
+  if (r->flags & smb2::session_setup_flag::kBinding) co_return NtStatus::RequestNotAccepted;
+
+  Session* s = nullptr;
+  bool created = false;
+  if (req.session_id == 0) {
+    auto fresh = std::make_unique<Session>();
+    fresh->session_id = new_session_id(st);
+    fresh->preauth = st.preauth;
+    s = fresh.get();
+    st.sessions[s->session_id] = std::move(fresh);
+    created = true;
+  } else {
+    auto it = st.sessions.find(req.session_id);
+    if (it == st.sessions.end()) co_return NtStatus::UserSessionDeleted;
+    s = it->second.get();
+    if (s->phase == Session::Phase::Valid && !s->auth) {
+      // Re-authentication (MS-SMB2 3.3.5.5.2): a fresh exchange on the live session.
+      s->preauth = st.preauth;
+    }
+  }
+  const uint64_t sid = s->session_id;
+  req.session_id = sid;
+  req.response_session_id = sid;
+  if (!s->auth) s->auth = std::make_unique<auth::SpnegoServer>(ntlm_config(conn));
+  if (st.dialect == smb2::dialect::kSmb311) s->preauth.update(req.msg);
+
+  auto step = s->auth->step(r->security_buffer);
+  auto fail = [&](NtStatus status) {
+    if (created || s->phase != Session::Phase::Valid) {
+      st.sessions.erase(sid);
+    } else {
+      s->auth.reset();
+    }
+    return status;
+  };
+  if (!step) {
+    NtStatus status = step.status();
+    log::info("connection ", conn.id(), ": authentication failed: ", ntstatus_name(status));
+    if (log::enabled(log::Level::Trace)) {
+      static const char* digits = "0123456789abcdef";
+      std::string hex;
+      for (auto b : r->security_buffer) {
+        hex += digits[std::to_integer<int>(b) >> 4];
+        hex += digits[std::to_integer<int>(b) & 15];
+      }
+      log::emit(log::Level::Trace, "security buffer: ", hex);
+    }
+    if (status != NtStatus::LogonFailure && status != NtStatus::InvalidParameter) {
+      status = NtStatus::LogonFailure;
+    }
+    co_return fail(status);
+  }
+  smb2::SessionSetupResponse resp;
+  resp.security_buffer = step->output;
+  if (!step->done) {
+    if (st.dialect == smb2::dialect::kSmb311) {
+      req.after_response_hook = [&st, sid](std::span<const std::byte> m) {
+        auto it = st.sessions.find(sid);
+        if (it != st.sessions.end()) it->second->preauth.update(m);
+      };
+    }
+    auto e = smb2::encode_body(resp, req.out(), req.msg_start);
+    if (e != NtStatus::Success) co_return fail(e);
+    co_return NtStatus::MoreProcessingRequired;
+  }
+
+  const auto& result = *step->result;
+  auto user = proto::fscc::utf16_to_utf8(result.user).value_or("");
+  if (s->phase == Session::Phase::Valid && !user.empty() && user != s->user && !s->user.empty()) {
+    // A re-authentication may not switch users (MS-SMB2 3.3.5.5.3).
+    co_return fail(NtStatus::AccessDenied);
+  }
+  s->user = user;
+  s->domain = proto::fscc::utf16_to_utf8(result.domain).value_or("");
+  s->guest = result.guest;
+  s->anonymous = result.anonymous;
+  if (result.guest || result.anonymous) {
+    s->identity = guest_identity();
+    resp.session_flags = result.guest ? smb2::session_flag::kIsGuest : smb2::session_flag::kIsNull;
+    s->signing_key.clear();
+    s->signing_required = false;
+  } else {
+    auto e = conn.server().lookup_user(user);
+    s->identity = unix_identity(user, e ? e->uid : 65534);
+    s->session_key.assign(result.session_key.begin(), result.session_key.end());
+    if (st.dialect >= smb2::dialect::kSmb300) {
+      auto keys = auth::derive_smb3_keys(s->session_key, st.dialect, s->preauth.value());
+      if (!keys) co_return fail(NtStatus::InternalError);
+      s->signing_key = keys->signing;
+    } else {
+      s->signing_key = s->session_key;
+    }
+    s->signing_required = g.server_signing == SigningPolicy::Mandatory ||
+                          (r->security_mode & smb2::security_mode::kSigningRequired) != 0 ||
+                          (st.client_security_mode & smb2::security_mode::kSigningRequired) != 0;
+    if (g.server_signing == SigningPolicy::Disabled &&
+        !(st.client_security_mode & smb2::security_mode::kSigningRequired)) {
+      s->signing_required = false;
+    }
+    // The final response proves the key to the client (MS-SMB2 3.3.5.5.3).
+    req.sign_response = st.dialect >= smb2::dialect::kSmb300 || s->signing_required;
+  }
+  if (g.server_signing == SigningPolicy::Mandatory && (result.guest || result.anonymous)) {
+    co_return fail(NtStatus::AccessDenied);
+  }
+  s->auth.reset();
+  s->phase = Session::Phase::Valid;
+  log::info("connection ", conn.id(), ": session for '", s->user, "'", s->guest ? " (guest)" : "",
+            s->signing_required ? " signed" : "");
+  co_return smb2::encode_body(resp, req.out(), req.msg_start);
+}
+
+Task<NtStatus> handle_logoff(SmbRequest& req) {
+  auto r = smb2::decode_logoff_request(req.msg);
+  if (!r) co_return r.status();
+  auto& st = req.conn.state();
+  // Opens of the session go with it (their handles close).
+  for (auto it = st.opens.begin(); it != st.opens.end();) {
+    it = it->second->session_id == req.session_id ? st.opens.erase(it) : std::next(it);
+  }
+  st.sessions.erase(req.session_id);
+  co_return smb2::encode_body(smb2::LogoffResponse{}, req.out(), req.msg_start);
+}
+
+Task<NtStatus> handle_echo(SmbRequest& req) {
+  auto r = smb2::decode_echo_request(req.msg);
+  if (!r) co_return r.status();
+  co_return smb2::encode_body(smb2::EchoResponse{}, req.out(), req.msg_start);
+}
+
+}  // namespace lwsmb::server

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Samba's smbclient against lwserver on 127.0.0.1: every dialect, signed and not.
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+source "$here/lib.sh"
+lwserver=$1
+trap lw_cleanup EXIT
+lw_start_server "$lwserver"
+
+work=$LW_TMP/client
+mkdir -p "$work"
+head -c 200000 /dev/urandom >"$work/small.bin"
+
+smb() {  # smb PROTO PROTECTION SHARE COMMANDS
+  smbclient "//127.0.0.1/$3" -p "$LW_PORT" -U "$LW_USER%$LW_PASS" -m "$1" \
+    --client-protection="$2" -c "$4" 2>&1
+}
+
+for proto in SMB3_11 SMB3 SMB2_10 SMB2_02; do
+  for prot in sign off; do
+    tag="$proto/$prot"
+    d="d_${proto}_$prot"
+    out=$(cd "$work" && smb "$proto" "$prot" share \
+      "mkdir $d; cd $d; put small.bin; rename small.bin moved.bin; ls; allinfo moved.bin; get moved.bin back_${proto}_$prot.bin; del moved.bin; cd ..; mkdir $d/sub; rmdir $d/sub; ls $d\\*")
+    grep -q 'NT_STATUS' <<<"$out" && lw_fail "$tag: $out"
+    grep -q 'moved.bin' <<<"$out" || lw_fail "$tag: ls does not show moved.bin: $out"
+    grep -q 'write_time' <<<"$out" || lw_fail "$tag: allinfo: $out"
+    cmp "$work/small.bin" "$work/back_${proto}_$prot.bin" || lw_fail "$tag: get returned other data"
+    [ -d "$LW_TMP/share/$d" ] || lw_fail "$tag: mkdir did not reach the disk"
+    [ ! -e "$LW_TMP/share/$d/moved.bin" ] || lw_fail "$tag: del left the file"
+    [ ! -e "$LW_TMP/share/$d/sub" ] || lw_fail "$tag: rmdir left the folder"
+    out=$(cd "$work" && smb "$proto" "$prot" share "rmdir $d")
+    grep -q 'NT_STATUS' <<<"$out" && lw_fail "$tag rmdir: $out"
+    echo "ok $tag"
+  done
+done
+
+# A 64 MiB round trip, byte for byte.
+head -c $((64 * 1024 * 1024)) /dev/urandom >"$work/big.bin"
+out=$(cd "$work" && smb SMB3_11 sign share "put big.bin; get big.bin big.back")
+grep -q 'NT_STATUS' <<<"$out" && lw_fail "64 MiB: $out"
+cmp "$work/big.bin" "$LW_TMP/share/big.bin" || lw_fail "64 MiB put changed the data"
+cmp "$work/big.bin" "$work/big.back" || lw_fail "64 MiB get changed the data"
+echo "ok 64 MiB round trip"
+
+# Errors: wrong password, unknown share, write to a read-only share.
+out=$(smbclient //127.0.0.1/share -p "$LW_PORT" -U "$LW_USER%wrong" -c ls 2>&1 || true)
+grep -q NT_STATUS_LOGON_FAILURE <<<"$out" || lw_fail "wrong password: $out"
+out=$(smbclient //127.0.0.1/nosuch -p "$LW_PORT" -U "$LW_USER%$LW_PASS" -c ls 2>&1 || true)
+grep -q NT_STATUS_BAD_NETWORK_NAME <<<"$out" || lw_fail "unknown share: $out"
+out=$(cd "$work" && smb SMB3_11 sign ro "put small.bin" || true)
+grep -q NT_STATUS_ACCESS_DENIED <<<"$out" || lw_fail "put to read-only: $out"
+out=$(cd "$work" && smb SMB3_11 sign ro "get readme.txt ro.txt")
+cmp "$work/ro.txt" "$LW_TMP/ro/readme.txt" || lw_fail "get from read-only: $out"
+echo "ok errors"
+lw_alive
+echo "smbclient interop: all passed"

@@ -28,7 +28,7 @@ lw_start_server() {
   local lwserver=$1
   LW_TMP=$(mktemp -d /tmp/lwsmb-interop-XXXXXX)
   LW_PORT=$(lw_free_port)
-  LW_USER=lwsmbtest
+  LW_USER=lwsmbt$$
   LW_PASS='Secret-Pass1'
   if ! id "$LW_USER" >/dev/null 2>&1; then
     useradd --no-create-home --shell /usr/sbin/nologin "$LW_USER"

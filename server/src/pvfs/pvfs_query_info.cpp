@@ -67,6 +67,8 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
     case FileInfoClass::Internal:
     case FileInfoClass::Position:
     case FileInfoClass::Name:
+    case FileInfoClass::AlternateName:
+    case FileInfoClass::Stream:
     case FileInfoClass::Ea:
     case FileInfoClass::Access:
     case FileInfoClass::Mode:
@@ -138,6 +140,43 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
       } else {
         r = s;
       }
+      break;
+    }
+    case FileInfoClass::AlternateName: {
+      // No 8.3 names are generated: the alternate name is the last component itself
+      // (MS-FSCC 2.4.5 allows a file system without short names to return its long name).
+      std::u16string full = nt_name(names_.path(ccb.key));
+      auto cut = full.find_last_of(u'\\');
+      NtStatus s =
+          encode_name(cut == std::u16string::npos ? full : full.substr(cut + 1), out, &written);
+      if (s == NtStatus::Success) {
+        r = written;
+      } else {
+        r = s;
+      }
+      break;
+    }
+    case FileInfoClass::Stream: {
+      // MS-FSCC 2.4.44: a file has its unnamed data stream; a directory has none.
+      if (f.directory()) {
+        r = size_t{0};
+        break;
+      }
+      const std::u16string name = u"::$DATA";
+      const size_t need = 24 + name.size() * 2;
+      if (out.size() < need) {
+        r = NtStatus::BufferOverflow;
+        break;
+      }
+      auto put = [&](size_t at, uint64_t v, int n) {
+        for (int i = 0; i < n; ++i) out[at + i] = static_cast<std::byte>(v >> (8 * i));
+      };
+      put(0, 0, 4);
+      put(4, name.size() * 2, 4);
+      put(8, static_cast<uint64_t>(f.end_of_file()), 8);
+      put(16, static_cast<uint64_t>(f.allocation_size()), 8);
+      for (size_t i = 0; i < name.size(); ++i) put(24 + 2 * i, name[i], 2);
+      r = need;
       break;
     }
     case FileInfoClass::All: {

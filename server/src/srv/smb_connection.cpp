@@ -303,6 +303,7 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
           req.sign_response = true;
         } else if (s->signing_required && h->command != smb2::Command::Negotiate &&
                    h->command != smb2::Command::SessionSetup) {
+          log::debug("connection ", id_, ": unsigned request on a signed session");
           st = NtStatus::AccessDenied;
         }
       }

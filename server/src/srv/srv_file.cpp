@@ -68,7 +68,9 @@ Task<NtStatus> handle_create(SmbRequest& req) {
 
   CreateArgs args;
   args.path = name->empty() ? share->prefix : share->prefix + "\\" + *name;
-  args.desired_access = r->desired_access;
+  // The server itself reads the attributes for the CREATE response; pvfs always grants
+  // FILE_READ_ATTRIBUTES (through the parent's list permission), so asking costs nothing.
+  args.desired_access = r->desired_access | access::kReadAttributes;
   args.file_attributes = r->file_attributes;
   args.share_access = r->share_access;
   args.disposition = static_cast<CreateDisposition>(r->create_disposition);
@@ -84,7 +86,12 @@ Task<NtStatus> handle_create(SmbRequest& req) {
   const uint32_t maximal_access = t->maximal_access;
 
   auto [iosb, handle] = co_await CreateAwaitable(conn.server().io(), std::move(args), conn.loop());
-  if (!nt_success(iosb.status)) co_return iosb.status;
+  if (!nt_success(iosb.status)) {
+    log::debug("create '", *name, "' access 0x", std::hex, r->desired_access, " share 0x",
+               r->share_access, " disposition ", r->create_disposition, " options 0x",
+               r->create_options, std::dec, ": ", ntstatus_name(iosb.status));
+    co_return iosb.status;
+  }
 
   FileFacts facts;
   auto fst = co_await query_facts(conn, handle, &facts);

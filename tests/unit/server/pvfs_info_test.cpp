@@ -97,7 +97,8 @@ TEST_F(PvfsInfo, ErrorsForClassAndLength) {
   EXPECT_EQ(query(h, FileInfoClass::Basic, tiny).status, NtStatus::InfoLengthMismatch);
   EXPECT_EQ(query(h, FileInfoClass::Standard, tiny).status, NtStatus::InfoLengthMismatch);
   std::vector<std::byte> big(256);
-  EXPECT_EQ(query(h, FileInfoClass::Stream, big).status, NtStatus::InvalidInfoClass);
+  EXPECT_EQ(query(h, FileInfoClass::CompressionInformation, big).status,
+            NtStatus::InvalidInfoClass);
   EXPECT_EQ(query(h, FileInfoClass::Directory, big).status, NtStatus::InvalidInfoClass);
   EXPECT_EQ(set_info(h, FileInfoClass::Internal, big).status, NtStatus::InvalidInfoClass);
   EXPECT_EQ(set_info(h, FileInfoClass::EndOfFile, tiny).status, NtStatus::InfoLengthMismatch);
@@ -331,6 +332,32 @@ TEST_F(PvfsInfo, VolumeClasses) {
             NtStatus::InfoLengthMismatch);
   EXPECT_EQ(io.query_volume_information(h, FsInfoClass::ObjectId, b).status,
             NtStatus::InvalidInfoClass);
+}
+
+TEST_F(PvfsInfo, StreamAndAlternateName) {
+  put("dir/Report.txt", "12345");
+  auto h = must_open("dir\\Report.txt", access::kFileGenericRead);
+  std::vector<std::byte> buf(256);
+  auto st = query(h, FileInfoClass::Stream, buf);
+  ASSERT_EQ(st.status, NtStatus::Success);
+  ASSERT_EQ(st.information, 24u + 14u);         // one entry, "::$DATA"
+  EXPECT_EQ(std::to_integer<int>(buf[4]), 14);  // StreamNameLength
+  EXPECT_EQ(std::to_integer<int>(buf[8]), 5);   // StreamSize
+  EXPECT_EQ(std::to_integer<char>(buf[24]), ':');
+  std::vector<std::byte> small(10);
+  EXPECT_EQ(query(h, FileInfoClass::Stream, small).status, NtStatus::BufferOverflow);
+
+  st = query(h, FileInfoClass::AlternateName, buf);
+  ASSERT_EQ(st.status, NtStatus::Success);
+  ASSERT_EQ(st.information, 4u + 20u);  // FileNameLength + "Report.txt"
+  EXPECT_EQ(std::to_integer<int>(buf[0]), 20);
+  EXPECT_EQ(std::to_integer<char>(buf[4]), 'R');
+
+  auto d = must_open("dir", access::kFileGenericRead, CreateDisposition::Open,
+                     create_option::kDirectoryFile);
+  st = query(d, FileInfoClass::Stream, buf);
+  EXPECT_EQ(st.status, NtStatus::Success);
+  EXPECT_EQ(st.information, 0u);  // a directory has no data stream
 }
 
 }  // namespace

@@ -51,6 +51,8 @@ lw_start_server() {
 [share]
   path = $LW_TMP/share
   read only = no
+  create mask = 0640
+  directory mask = 0750
 
 [ro]
   path = $LW_TMP/ro

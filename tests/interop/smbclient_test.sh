@@ -43,6 +43,13 @@ cmp "$work/big.bin" "$LW_TMP/share/big.bin" || lw_fail "64 MiB put changed the d
 cmp "$work/big.bin" "$work/big.back" || lw_fail "64 MiB get changed the data"
 echo "ok 64 MiB round trip"
 
+# New files belong to the user's Unix account, with the share's create/directory masks.
+[ "$(stat -c %U "$LW_TMP/share/big.bin")" = "$LW_USER" ] || lw_fail "big.bin is not owned by $LW_USER"
+[ "$(stat -c %a "$LW_TMP/share/big.bin")" = 640 ] || lw_fail "create mask: $(stat -c %a "$LW_TMP/share/big.bin")"
+out=$(smb SMB3_11 sign share "mkdir masked")
+[ "$(stat -c %a "$LW_TMP/share/masked")" = 750 ] || lw_fail "directory mask: $(stat -c %a "$LW_TMP/share/masked")"
+echo "ok ownership and masks"
+
 # Errors: wrong password, unknown share, write to a read-only share.
 out=$(smbclient //127.0.0.1/share -p "$LW_PORT" -U "$LW_USER%wrong" -c ls 2>&1 || true)
 grep -q NT_STATUS_LOGON_FAILURE <<<"$out" || lw_fail "wrong password: $out"

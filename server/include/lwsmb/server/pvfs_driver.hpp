@@ -13,6 +13,10 @@ namespace lwsmb::server {
 struct PvfsOptions {
   std::string root = "/";        // the directory the driver's namespace maps to
   bool case_insensitive = true;  // "README.TXT" opens "readme.txt" when no exact match exists
+  // Permission bits new files and directories may get (smb.conf "create mask" and
+  // "directory mask"); the process umask applies on top.
+  uint32_t create_mask = 0777;
+  uint32_t directory_mask = 0777;
 };
 
 // Registers as e.g. io.register_driver("\\pvfs", make_pvfs_driver({.root = "/srv/share"})).

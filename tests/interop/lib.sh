@@ -27,6 +27,7 @@ lw_wait_port() {
 lw_start_server() {
   local lwserver=$1
   LW_TMP=$(mktemp -d /tmp/lwsmb-interop-XXXXXX)
+  chmod 755 "$LW_TMP"  # Samba (the side-by-side peer) runs as the user and must reach the share
   LW_PORT=$(lw_free_port)
   LW_USER=lwsmbt$$
   LW_PASS='Secret-Pass1'

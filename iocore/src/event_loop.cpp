@@ -4,11 +4,13 @@
 #include "lwsmb/iocore/event_loop.hpp"
 
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <latch>
+#include <map>
 #include <mutex>
 #include <system_error>
 #include <unordered_map>
@@ -56,6 +58,7 @@ struct EventLoop::Impl {
   std::atomic<uint64_t> next_id{1};
 
   // Loop thread only from here on.
+  std::map<std::vector<uint32_t>, int> personalities;  // {uid, gid, groups...} -> id
   std::unordered_map<OpId, Op> ops;
   std::vector<Cqe> reaped;  // CQEs taken off the ring whose callbacks have not run yet
   bool dirty = false;       // SQEs prepared but not yet submitted
@@ -335,6 +338,29 @@ EventLoop::OpId EventLoop::statx(int dirfd, const char* path, int flags, unsigne
 
 EventLoop::OpId EventLoop::close(int fd, OpDone done) {
   return submit([fd](io_uring_sqe* sqe) { io_uring_prep_close(sqe, fd); }, std::move(done));
+}
+
+int EventLoop::personality(uint32_t uid, uint32_t gid, std::span<const uint32_t> groups) {
+  if (uid == 0) return 0;
+  std::vector<uint32_t> key{uid, gid};
+  key.insert(key.end(), groups.begin(), groups.end());
+  auto it = impl_->personalities.find(key);
+  if (it != impl_->personalities.end()) return it->second;
+  // The kernel records the calling thread's credentials. The raw syscalls change only this
+  // thread's file-system identity (glibc's wrappers would change every thread's), and the
+  // thread goes back to its own identity right after.
+  std::vector<gid_t> gids(groups.begin(), groups.end());
+  int id = -EPERM;
+  if (syscall(SYS_setgroups, gids.size(), gids.data()) == 0) {
+    syscall(SYS_setfsgid, gid);
+    syscall(SYS_setfsuid, uid);
+    id = io_uring_register_personality(&impl_->ring);
+    syscall(SYS_setfsuid, 0);
+    syscall(SYS_setfsgid, 0);
+  }
+  syscall(SYS_setgroups, 0, nullptr);
+  if (id > 0) impl_->personalities.emplace(std::move(key), id);
+  return id;
 }
 
 EventLoop::OpId EventLoop::accept(int listen_fd, OpDone done) {

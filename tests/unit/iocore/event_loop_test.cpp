@@ -2,6 +2,7 @@
 #include "lwsmb/iocore/event_loop.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -213,3 +214,61 @@ TEST(EventLoop, StopRunsAlreadyPostedWork) {
 
 }  // namespace
 }  // namespace lwsmb
+
+namespace lwsmb::test {
+namespace {
+
+// Files created through a personality belong to that user, and the kernel checks the user's
+// permissions, not the loop's (root's).
+TEST(EventLoopPersonality, CreatesAsTheUserAndChecksItsPermissions) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to take on another identity";
+  TempDir dir;
+  auto open_as = [&](EventLoop& loop, int pers, const std::string& path) {
+    std::promise<int> done;
+    loop.post([&] {
+      loop.submit(
+          [&](io_uring_sqe* sqe) {
+            io_uring_prep_openat(sqe, AT_FDCWD, path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0640);
+            sqe->personality = static_cast<uint16_t>(pers);
+          },
+          [&](int res) { done.set_value(res); });
+    });
+    return done.get_future().get();
+  };
+  EventLoop loop;
+  loop.start();
+  std::promise<std::pair<int, int>> ids;
+  loop.post([&] {
+    const uint32_t groups[] = {4242};
+    int a = loop.personality(4242, 4242, groups);
+    int b = loop.personality(4242, 4242, groups);  // cached
+    ids.set_value({a, b});
+  });
+  auto [a, b] = ids.get_future().get();
+  ASSERT_GT(a, 0);
+  EXPECT_EQ(a, b);
+
+  // The folder belongs to root with 0755: user 4242 may not create in it.
+  chmod(dir.path().c_str(), 0755);
+  int fd = open_as(loop, a, (dir.path() / "denied").string());
+  EXPECT_EQ(fd, -EACCES);
+  // In a folder the user may write to, the file is the user's.
+  chmod(dir.path().c_str(), 0777);
+  fd = open_as(loop, a, (dir.path() / "mine").string());
+  ASSERT_GE(fd, 0);
+  close(fd);
+  struct stat st {};
+  ASSERT_EQ(stat((dir.path() / "mine").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 4242u);
+  EXPECT_EQ(st.st_gid, 4242u);
+  // The loop thread itself is root again afterwards.
+  fd = open_as(loop, 0, (dir.path() / "root").string());
+  ASSERT_GE(fd, 0);
+  close(fd);
+  ASSERT_EQ(stat((dir.path() / "root").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+  loop.stop();
+}
+
+}  // namespace
+}  // namespace lwsmb::test

@@ -57,6 +57,13 @@ class EventLoop {
   OpId send(int fd, std::span<const std::byte> buf, OpDone done);
   OpId connect(int fd, const sockaddr* addr, socklen_t len, OpDone done);
 
+  // Loop thread only. An io_uring personality with these Unix credentials (fsuid, fsgid and
+  // supplementary groups), registered on first use and kept for the loop's life: an SQE with
+  // sqe->personality set to it runs with that user's file-system identity, so files are
+  // created as the user and the kernel checks the user's permissions. 0 (the loop's own
+  // identity) for uid 0; a negative errno when the kernel refuses.
+  int personality(uint32_t uid, uint32_t gid, std::span<const uint32_t> groups);
+
   // Awaitable form for coroutines: `int res = co_await loop.op([&](io_uring_sqe* s){...});`
   // The coroutine resumes on the loop thread.
   class OpAwaitable {

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${1:-4455}
 bash scripts/install-deps.sh
-bash scripts/build.sh build
+cmake -S . -B build -G Ninja >/dev/null
+cmake --build build -j "${LWSMB_JOBS:-2}" --target lwserver
 
 demo=$PWD/build/demo
 mkdir -p "$demo/share"

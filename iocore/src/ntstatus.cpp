@@ -80,6 +80,14 @@ std::string_view ntstatus_name(NtStatus status) {
       return "STATUS_RANGE_NOT_LOCKED";
     case NtStatus::DiskFull:
       return "STATUS_DISK_FULL";
+    case NtStatus::InvalidOwner:
+      return "STATUS_INVALID_OWNER";
+    case NtStatus::EasNotSupported:
+      return "STATUS_EAS_NOT_SUPPORTED";
+    case NtStatus::InvalidEaName:
+      return "STATUS_INVALID_EA_NAME";
+    case NtStatus::EaListInconsistent:
+      return "STATUS_EA_LIST_INCONSISTENT";
     case NtStatus::InsufficientResources:
       return "STATUS_INSUFFICIENT_RESOURCES";
     case NtStatus::MediaWriteProtected:

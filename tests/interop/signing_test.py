@@ -10,8 +10,12 @@ conn = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=port, timeout=10)
 conn.login(user, password)
 assert conn.isSigningRequired() == (mode == "mandatory"), "NEGOTIATE SecurityMode"
 conn.listPath("share", "*")  # signed when required: must work
-# Stop signing behind impacket's back: the next requests go out unsigned.
-conn._SMBConnection._Session["SigningActivated"] = False
+# Stop signing behind impacket's back: the next requests go out unsigned. impacket encrypts every
+# request once the server offers encryption (SMB 3.x), so stop that too: an encrypted request is
+# authenticated by its cipher, not by a signature (MS-SMB2 3.3.5.2.4).
+session = conn._SMBConnection._Session
+session["SigningActivated"] = False
+session["SessionFlags"] &= ~0x0004  # SMB2_SESSION_FLAG_ENCRYPT_DATA
 try:
     conn.listPath("share", "*")
     accepted = True

@@ -50,6 +50,21 @@ out=$(smb SMB3_11 sign share "mkdir masked")
 [ "$(stat -c %a "$LW_TMP/share/masked")" = 750 ] || lw_fail "directory mask: $(stat -c %a "$LW_TMP/share/masked")"
 echo "ok ownership and masks"
 
+# SMB 3 encryption: every cipher on 3.1.1, AES-128-CCM on 3.0.2 (its only one), with 8 MiB
+# messages in both directions.
+head -c $((8 * 1024 * 1024 + 12345)) /dev/urandom >"$work/enc.bin"
+for spec in SMB3_11:AES-128-GCM SMB3_11:AES-128-CCM SMB3_11:AES-256-GCM SMB3_11:AES-256-CCM \
+  SMB3_02:AES-128-CCM; do
+  proto=${spec%%:*} cipher=${spec#*:}
+  rm -f "$work/enc.back"
+  out=$(cd "$work" && smbclient //127.0.0.1/share -p "$LW_PORT" -U "$LW_USER%$LW_PASS" -m "$proto" \
+    --client-protection=encrypt --option="client smb3 encryption algorithms=$cipher" \
+    -c "put enc.bin; get enc.bin enc.back; del enc.bin" 2>&1 || true)
+  grep -q 'NT_STATUS' <<<"$out" && lw_fail "encrypted $spec: $out"
+  cmp "$work/enc.bin" "$work/enc.back" || lw_fail "encrypted $spec: get returned other data"
+  echo "ok encrypted $spec"
+done
+
 # Errors: wrong password, unknown share, write to a read-only share.
 out=$(smbclient //127.0.0.1/share -p "$LW_PORT" -U "$LW_USER%wrong" -c ls 2>&1 || true)
 grep -q NT_STATUS_LOGON_FAILURE <<<"$out" || lw_fail "wrong password: $out"

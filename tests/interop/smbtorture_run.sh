@@ -19,7 +19,7 @@ while IFS= read -r t; do
     passed=$((passed + 1)); echo "pass $t"
   else
     failed=$((failed + 1)); failures+=("$t"); echo "FAIL $t"
-    [ "$mode" = --report ] || grep -E '^(failure|error)|status was|expected' <<<"$out" | head -5 | sed 's/^/    /'
+    [ "$mode" = --report ] || grep -E '^(failure|error)|status was|expected' <<<"$out" | head -5 | sed 's/^/    /' || true
   fi
   lw_alive
 done <"$list"

@@ -35,10 +35,16 @@ uint32_t unix_allowed_access(const SecurityContext& who, const struct statx& st,
   const unsigned bits = perm_bits(who, st);
   const bool dir = S_ISDIR(st.stx_mode);
   if (bits & 4) allowed |= access::kReadData | access::kReadEa;
+  // FILE_EXECUTE on a file only lets a client read it to run it on its side: whoever may read
+  // the data may execute it (Unix x bits say nothing about SMB clients; smbtorture's
+  // SEC_RIGHTS_FILE_ALL opens on a 0640 file expect success). On a directory x is traverse.
+  if ((bits & 4) && !dir) allowed |= access::kExecute;
   if (bits & 2) {
     allowed |=
         access::kWriteData | access::kAppendData | access::kWriteEa | access::kWriteAttributes;
-    if (dir) allowed |= access::kDeleteChild;
+    // FILE_DELETE_CHILD means nothing on a file; granting it with w lets FILE_ALL_ACCESS opens
+    // of a writable file succeed, as under a Windows full-control ACL.
+    allowed |= access::kDeleteChild;
   }
   if (bits & 1) allowed |= access::kExecute;
   if (who.uid == st.stx_uid) {

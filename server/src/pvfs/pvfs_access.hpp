@@ -14,9 +14,10 @@ namespace lwsmb::server::pvfs {
 uint32_t map_generic_access(uint32_t desired);
 
 // Rights the mode bits give `who` on a file whose parent directory is `parent` (null when
-// unknown, e.g. the root). uid 0 gets FILE_ALL_ACCESS. For others: r -> read data/EA, w ->
-// write data/append/EA/attributes, x -> execute/traverse, the owner may change attributes and
-// security, and DELETE comes from write+search permission on the parent directory.
+// unknown, e.g. the root). uid 0 gets FILE_ALL_ACCESS. For others: r -> read data/EA (and
+// execute, on a file), w -> write data/append/EA/attributes/delete child, x -> traverse (and
+// execute), the owner may change attributes and security, and DELETE comes from write+search
+// permission on the parent directory.
 uint32_t unix_allowed_access(const SecurityContext& who, const struct statx& st,
                              const struct statx* parent);
 

@@ -25,12 +25,14 @@ struct FileStat {
   int64_t last_access_time = 0;
   int64_t last_write_time = 0;
   int64_t change_time = 0;
-  uint32_t attributes = 0;  // as reported: stored bits + DIRECTORY, or NORMAL
+  uint32_t attributes = 0;       // as reported: stored bits + DIRECTORY, or NORMAL
+  int64_t data_allocation = -1;  // bytes of data extents when st_blocks counts more; -1: use it
   bool directory() const { return S_ISDIR(st.stx_mode); }
   bool regular() const { return S_ISREG(st.stx_mode); }
   int64_t end_of_file() const { return directory() ? 0 : static_cast<int64_t>(st.stx_size); }
   int64_t allocation_size() const {
-    return directory() ? 0 : static_cast<int64_t>(st.stx_blocks) * 512;
+    if (directory()) return 0;
+    return data_allocation >= 0 ? data_allocation : static_cast<int64_t>(st.stx_blocks) * 512;
   }
   uint32_t links() const { return directory() ? 1 : st.stx_nlink; }
 };
@@ -46,5 +48,9 @@ Result<FileStat> stat_at(int dirfd, const std::string& name);
 NtStatus store_dos_attributes(int fd, uint32_t attributes, int64_t creation_time);
 // Stored attributes of an fd (0 when none) and the stored creation time (0 when none).
 void load_dos_attributes(int fd, uint32_t* attributes, int64_t* creation_time);
+// Records a ChangeTime a client set (MS-FSA 2.1.5.14.2). Linux cannot set ctime, so the value
+// is kept beside the attributes and reported until the last write time moves or the
+// attributes are stored again. fd must be a real fd.
+NtStatus store_change_time(int fd, int64_t change_time);
 
 }  // namespace lwsmb::server::pvfs

@@ -30,11 +30,13 @@ class PvfsCcb final : public DriverFileContext {
   uint64_t token = 0;    // ShareModeTable token, also the byte-range lock owner
   uint32_t granted = 0;  // access granted at create
   bool directory = false;
-  bool root = false;  // the share root itself: never deleted or renamed
+  bool root = false;    // the share root itself: never deleted or renamed
+  SecurityContext who;  // the identity that opened it
 
   std::mutex mutex;  // guards what follows
   DirCursor cursor;
   int64_t position = 0;  // FilePositionInformation
+  uint32_t mode = 0;     // FileModeInformation (MS-FSCC 2.4.26)
 
   int raw_fd() const { return fd->get(); }
   bool has(uint32_t rights) const { return (granted & rights) != 0; }

@@ -8,7 +8,9 @@
 #include "pvfs/pvfs_access.hpp"
 #include "pvfs/pvfs_attrs.hpp"
 #include "pvfs/pvfs_driver.hpp"
+#include "pvfs/pvfs_ea.hpp"
 #include "pvfs/pvfs_path.hpp"
+#include "pvfs/pvfs_security.hpp"
 
 namespace lwsmb::server::pvfs {
 namespace {
@@ -39,6 +41,7 @@ struct CreateState {
   bool registered = false;   // in the ShareModeTable
   bool created_new = false;  // made by this CREATE: removed again if a later step fails
   CreateAction action = CreateAction::Opened;
+  std::vector<proto::fscc::FullEa> eas;  // from the create's EA buffer
 
   CreateState(std::shared_ptr<PvfsDriver> d, IrpPtr i, ParsedPath p)
       : drv(std::move(d)),
@@ -73,11 +76,14 @@ struct CreateState {
     how.resolve = kResolveBeneath;
   }
 
-  // Stat of the parent directory of the target, for DELETE from Unix permissions.
-  bool parent_stat(struct statx* out) {
-    if (is_root()) return false;
-    UniqueFd p(sys_openat2(drv->root_fd(), rel_or_dot(look.parent_rel), O_PATH | O_DIRECTORY));
-    return p && ::statx(p.get(), "", AT_EMPTY_PATH, STATX_BASIC_STATS, out) == 0;
+  // The parent directory of the target and its stat, for DELETE (Unix permissions and its
+  // stored DACL); an invalid fd when there is none (the root) or it cannot be read.
+  UniqueFd parent_open(struct statx* out) {
+    if (is_root()) return UniqueFd();
+    UniqueFd p(
+        sys_openat2(drv->root_fd(), rel_or_dot(look.parent_rel), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!p || ::statx(p.get(), "", AT_EMPTY_PATH, STATX_BASIC_STATS, out) != 0) return UniqueFd();
+    return p;
   }
 
   // MS-FSA 2.1.5.1.2.1: checks on an existing file before it is opened for real.
@@ -98,8 +104,9 @@ struct CreateState {
       if (path.trailing_backslash) return NtStatus::ObjectNameInvalid;
     }
     struct statx parent {};
-    const bool have_parent = who.uid != 0 && parent_stat(&parent);
-    uint32_t allowed = unix_allowed_access(who, fst.st, have_parent ? &parent : nullptr);
+    UniqueFd pfd = who.uid != 0 ? parent_open(&parent) : UniqueFd();
+    uint32_t allowed =
+        effective_access(who, path_fd.get(), fst.st, pfd.get(), pfd ? &parent : nullptr);
     const bool readonly = (fst.attributes & file_attribute::kReadonly) && !fst.directory();
     if (readonly) allowed &= ~(access::kWriteData | access::kAppendData);
     if (overwrites(disp)) {
@@ -139,7 +146,11 @@ struct CreateState {
       if (::statx(parent_fd.get(), "", AT_EMPTY_PATH, STATX_BASIC_STATS, &parent) != 0) {
         return ntstatus_from_errno(errno);
       }
-      if (!unix_may_add_entry(who, parent)) return NtStatus::AccessDenied;
+      // FILE_ADD_FILE / FILE_ADD_SUBDIRECTORY on the parent (MS-FSA 2.1.5.1.1).
+      const uint32_t add = want_dir() ? access::kAppendData : access::kWriteData;
+      if (!(directory_add_access(who, parent_fd.get(), parent) & add)) {
+        return NtStatus::AccessDenied;
+      }
     }
     if (want_dir() && (args.file_attributes & file_attribute::kTemporary)) {
       return NtStatus::InvalidParameter;
@@ -162,6 +173,27 @@ struct CreateState {
     // identity are handed over with chown.
     if (who.uid != 0 && ::fchown(fd.get(), who.uid, who.gid) != 0) {
       return ntstatus_from_errno(errno);
+    }
+    if (!eas.empty()) {
+      NtStatus s = apply_eas(fd.get(), eas);
+      if (s != NtStatus::Success) return s;
+    }
+    // A descriptor sent with the create (MS-SMB2 2.2.13.2.2 SecD) wins; else the directory's
+    // inheritable ACEs are passed on (MS-DTYP 2.5.3.4).
+    if (!args.security_descriptor.empty()) {
+      auto sd = sec::decode_security_descriptor(args.security_descriptor);
+      if (!sd) return sd.status();
+      sd->owner = sec::unix_user_sid(who.uid);
+      if (!sd->group || !sec::unix_gid_of(*sd->group)) sd->group = sec::unix_group_sid(who.gid);
+      sd->sacl.reset();
+      sd->control &= static_cast<uint16_t>(~sec::sd_control::kSaclPresent);
+      NtStatus s = store_security(fd.get(), *sd);
+      if (s != NtStatus::Success && s != NtStatus::NotSupported) return s;
+    } else if (auto parent_sd = load_security(parent_fd.get())) {
+      if (auto sd = inherited_security(*parent_sd, want_dir(), who.uid, who.gid)) {
+        NtStatus s = store_security(fd.get(), *sd);
+        if (s != NtStatus::Success && s != NtStatus::NotSupported) return s;
+      }
     }
     uint32_t attrs = args.file_attributes & kStorableAttributes;
     if (!want_dir()) attrs |= file_attribute::kArchive;  // MS-FSA 2.1.5.1.1: new files
@@ -202,6 +234,12 @@ struct CreateState {
           fd.get(), (args.file_attributes & kStorableAttributes) | file_attribute::kArchive,
           creation);
       if (s != NtStatus::Success) return s;
+      // The overwritten file takes the create's EAs in place of its own.
+      if (!eas.empty()) {
+        (void)remove_all_eas(fd.get());
+        s = apply_eas(fd.get(), eas);
+        if (s != NtStatus::Success) return s;
+      }
       action =
           args.disposition == CD::Supersede ? CreateAction::Superseded : CreateAction::Overwritten;
     }
@@ -214,6 +252,11 @@ struct CreateState {
     ccb->granted = granted;
     ccb->directory = fst.directory();
     ccb->root = is_root();
+    ccb->who = who;
+    // FileModeInformation starts from the create options it shares bits with (MS-FSA 2.1.5.1).
+    ccb->mode = args.create_options &
+                (create_option::kWriteThrough | create_option::kSequentialOnly |
+                 create_option::kNoIntermediateBuffering | create_option::kDeleteOnClose);
     drv->names().acquire(fst.key, is_root() ? std::string() : look.rel());
     registered = false;  // the CCB owns the share entry now; CLOSE removes it
     irp->file().set_context(std::move(ccb));
@@ -231,72 +274,101 @@ DetachedTask run_create(std::shared_ptr<PvfsDriver> drv, IrpPtr irp, ParsedPath 
     });
   };
   auto fail = [&](NtStatus st) { s.fail(st); };
-
-  // 1. Find the target: the exact name in one ring openat2, the slow path only when missing.
-  if (s.is_root()) {
-    s.rel.assign(1, '.');  // (assign: GCC 12 -Wrestrict false positive on "=")
-    s.look.exists = true;
-  } else {
-    for (const auto& c : s.path.components) s.rel = rel_join(s.rel, c);
-    s.set_how(O_PATH);
-    int res = co_await openat2_op(root);
-    if (res >= 0) {
-      s.path_fd.reset(res);
-      s.look.exists = true;
-      auto [parent, name] = rel_split(s.rel);
-      s.look.parent_rel = parent;
-      s.look.name = name;
-    } else if (res == -ENOENT || res == -ENOTDIR) {
-      auto look = resolve_path(root, s.path.components, s.drv->options().case_insensitive);
-      if (!look) co_return fail(look.status());
-      s.look = std::move(*look);
-      s.rel = s.look.rel();
-      if (s.look.exists) {
-        s.path_fd.reset(sys_openat2(root, s.rel, O_PATH | O_CLOEXEC));
-        const int err = -s.path_fd.get();
-        if (!s.path_fd) {
-          co_return fail(err == ENOENT ? NtStatus::ObjectNameNotFound : path_lookup_status(err));
-        }
-      }
-    } else {
-      // EXDEV / ELOOP: a symlink leading out of the root.
-      co_return fail(path_lookup_status(-res));
+  // MS-FSA 2.1.5.1: a malformed EA buffer fails the create before anything happens.
+  if (!s.args.ea_buffer.empty()) {
+    auto eas = proto::fscc::decode_full_ea_list(s.args.ea_buffer);
+    if (!eas) co_return fail(eas.status());
+    for (const auto& ea : *eas) {
+      if (!proto::fscc::valid_ea_name(ea.name)) co_return fail(NtStatus::InvalidEaName);
     }
+    s.eas = std::move(*eas);
   }
 
-  if (s.look.exists) {
-    // 2a. Open an existing file or directory.
+  // A name made by someone else between our lookup and our mkdir/O_EXCL open is opened as an
+  // existing file when the disposition allows (MS-FSA 2.1.5.1: OPEN_IF and friends act on
+  // whatever is there); a few tries bound the race.
+  for (int attempt = 0;; ++attempt) {
+    const bool may_retry = attempt < 3 && s.args.disposition != CD::Create;
+    s.look = Lookup{};
+    s.rel.clear();
+    s.path_fd.reset();
+    s.parent_fd.reset();
+    // 1. Find the target: the exact name in one ring openat2, the slow path only when missing.
     if (s.is_root()) {
-      s.path_fd.reset(sys_openat2(root, ".", O_PATH | O_CLOEXEC));
-      if (!s.path_fd) co_return fail(ntstatus_from_errno(-s.path_fd.get()));
+      s.rel.assign(1, '.');  // (assign: GCC 12 -Wrestrict false positive on "=")
+      s.look.exists = true;
+    } else {
+      for (const auto& c : s.path.components) s.rel = rel_join(s.rel, c);
+      s.set_how(O_PATH);
+      int res = co_await openat2_op(root);
+      if (res >= 0) {
+        s.path_fd.reset(res);
+        s.look.exists = true;
+        auto [parent, name] = rel_split(s.rel);
+        s.look.parent_rel = parent;
+        s.look.name = name;
+      } else if (res == -ENOENT || res == -ENOTDIR) {
+        auto look = resolve_path(root, s.path.components, s.drv->options().case_insensitive);
+        if (!look) co_return fail(look.status());
+        s.look = std::move(*look);
+        s.rel = s.look.rel();
+        if (s.look.exists) {
+          s.path_fd.reset(sys_openat2(root, s.rel, O_PATH | O_CLOEXEC));
+          const int err = -s.path_fd.get();
+          if (!s.path_fd) {
+            co_return fail(err == ENOENT ? NtStatus::ObjectNameNotFound : path_lookup_status(err));
+          }
+        }
+      } else {
+        // EXDEV / ELOOP: a symlink leading out of the root.
+        co_return fail(path_lookup_status(-res));
+      }
     }
-    NtStatus st = s.check_existing();
-    if (st != NtStatus::Success) co_return fail(st);
-    s.set_how(s.existing_open_flags());
-    int res = co_await openat2_op(root);
-    if (res < 0) {
-      co_return fail(res == -ENOENT ? NtStatus::ObjectNameNotFound : path_lookup_status(-res));
+
+    if (s.look.exists) {
+      // 2a. Open an existing file or directory.
+      if (s.is_root()) {
+        s.path_fd.reset(sys_openat2(root, ".", O_PATH | O_CLOEXEC));
+        if (!s.path_fd) co_return fail(ntstatus_from_errno(-s.path_fd.get()));
+      }
+      NtStatus st = s.check_existing();
+      if (st != NtStatus::Success) co_return fail(st);
+      s.set_how(s.existing_open_flags());
+      int res = co_await openat2_op(root);
+      if (res < 0) {
+        co_return fail(res == -ENOENT ? NtStatus::ObjectNameNotFound : path_lookup_status(-res));
+      }
+      s.fd.reset(res);
+      st = s.finish_open(false);
+      if (st != NtStatus::Success) co_return fail(st);
+      break;
     }
-    s.fd.reset(res);
-    st = s.finish_open(false);
-    if (st != NtStatus::Success) co_return fail(st);
-  } else {
     // 2b. Make a new file or directory, keeping the case the client gave.
     NtStatus st = s.prepare_new();
     if (st != NtStatus::Success) co_return fail(st);
     s.rel = s.look.name;  // relative to the parent fd from here on
     const int parent = s.parent_fd.get();
+    // The new name is made with the caller's file-system identity (an io_uring personality),
+    // so that it never appears owned by root: a concurrent CREATE of the same name would
+    // judge the caller's access by the wrong owner (smbtorture create.mkdir-dup).
+    const int pers = s.who.uid == 0 ? 0 : loop.personality(s.who.uid, s.who.gid, s.who.groups);
     if (s.want_dir()) {
-      int res = co_await loop.op([&s, parent](io_uring_sqe* sqe) {
-        io_uring_prep_mkdirat(sqe, parent, s.rel.c_str(), 0777);
+      int res = co_await loop.op([&s, parent, pers](io_uring_sqe* sqe) {
+        io_uring_prep_mkdirat(sqe, parent, s.rel.c_str(), 0777 & s.drv->options().directory_mask);
+        if (pers > 0) sqe->personality = static_cast<uint16_t>(pers);
       });
-      if (res < 0) co_return fail(ntstatus_from_errno(-res));  // EEXIST: lost a race
+      if (res == -EEXIST && may_retry) continue;
+      if (res < 0) co_return fail(ntstatus_from_errno(-res));
       s.created_new = true;
       s.set_how(O_RDONLY | O_DIRECTORY);
     } else {
-      s.set_how(O_RDWR | O_CREAT | O_EXCL, 0666);
+      s.set_how(O_RDWR | O_CREAT | O_EXCL, 0666 & s.drv->options().create_mask);
     }
-    int res = co_await openat2_op(parent);
+    int res = co_await loop.op([&s, parent, pers](io_uring_sqe* sqe) {
+      io_uring_prep_openat2(sqe, parent, s.rel.c_str(), &s.how);
+      if (pers > 0 && !s.created_new) sqe->personality = static_cast<uint16_t>(pers);
+    });
+    if (res == -EEXIST && may_retry && !s.created_new) continue;
     if (res < 0)
       co_return fail(res == -EEXIST ? NtStatus::ObjectNameCollision : ntstatus_from_errno(-res));
     s.fd.reset(res);
@@ -304,6 +376,7 @@ DetachedTask run_create(std::shared_ptr<PvfsDriver> drv, IrpPtr irp, ParsedPath 
     st = s.finish_new();
     if (st == NtStatus::Success) st = s.finish_open(true);
     if (st != NtStatus::Success) co_return fail(st);
+    break;
   }
   s.irp->complete(NtStatus::Success, static_cast<uint64_t>(s.action));
 }

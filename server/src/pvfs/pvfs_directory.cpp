@@ -124,6 +124,11 @@ void PvfsDriver::query_directory(const IrpPtr& irp, PvfsCcb& ccb) {
     return e;
   };
 
+  // MS-FSCC 2.4.14 FileIndex: pvfs numbers the entries of the snapshot from 1 (0 would say
+  // "no index", as NTFS does); SL_INDEX_SPECIFIED resumes after the entry with that number.
+  if (!restart && (args.flags & query_directory_flag::kIndexSpecified)) {
+    cur.next = std::min<size_t>(args.file_index, cur.names.size());
+  }
   fscc::DirectoryListWriter writer(cls, args.buffer);
   const bool single = args.flags & query_directory_flag::kReturnSingleEntry;
   while (cur.next < cur.names.size()) {
@@ -132,6 +137,7 @@ void PvfsDriver::query_directory(const IrpPtr& irp, PvfsCcb& ccb) {
       ++cur.next;
       continue;
     }
+    entry->file_index = static_cast<uint32_t>(cur.next + 1);
     if (!writer.append(*entry)) break;  // stays for the next call
     ++cur.next;
     if (single) break;

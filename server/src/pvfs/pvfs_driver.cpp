@@ -58,6 +58,12 @@ void PvfsDriver::dispatch(const IrpPtr& irp) {
     case IrpType::QueryVolumeInformation:
       query_volume(irp, *ccb);
       return;
+    case IrpType::QuerySecurity:
+      query_security(irp, *ccb);
+      return;
+    case IrpType::SetSecurity:
+      set_security(irp, *ccb);
+      return;
     case IrpType::LockControl:
       lock_control(irp, *ccb);
       return;

@@ -44,6 +44,8 @@ class PvfsDriver final : public Driver, public std::enable_shared_from_this<Pvfs
   void set_information(const IrpPtr& irp, PvfsCcb& ccb);    // pvfs_set_info.cpp
   void query_volume(const IrpPtr& irp, PvfsCcb& ccb);       // pvfs_volume.cpp
   void query_directory(const IrpPtr& irp, PvfsCcb& ccb);    // pvfs_directory.cpp
+  void query_security(const IrpPtr& irp, PvfsCcb& ccb);     // pvfs_security_info.cpp
+  void set_security(const IrpPtr& irp, PvfsCcb& ccb);
 
   NtStatus set_disposition(PvfsCcb& ccb, std::span<const std::byte> in);  // pvfs_set_info.cpp
   NtStatus set_rename(PvfsCcb& ccb, std::span<const std::byte> in);       // pvfs_rename.cpp

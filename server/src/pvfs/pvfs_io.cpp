@@ -12,6 +12,8 @@ namespace {
 // WriteArgs::offset meaning "at the current end of file" (FILE_WRITE_TO_END_OF_FILE).
 constexpr uint64_t kWriteToEndOfFile = ~uint64_t{0};
 constexpr uint64_t kMaxOffset = static_cast<uint64_t>(INT64_MAX);
+// MS-FSA 2.1.5.3 MAXFILESIZE: the largest file NTFS can hold (16 TiB - 64 KiB).
+constexpr uint64_t kMaxFileSize = 0xfffffff0000;
 
 NtStatus io_status(int res) {
   return ntstatus_from_errno(-res);
@@ -26,18 +28,28 @@ void PvfsDriver::read(const IrpPtr& irp, PvfsCcb& ccb) {
   if (!ccb.has(access::kReadData | access::kExecute)) {
     return (void)irp->complete(NtStatus::AccessDenied);
   }
+  // MS-FSA 2.1.5.2: a negative offset, or a range that ends past 2^63 - 1, is invalid (even
+  // for an empty read).
+  if (args.offset > kMaxOffset || args.buffer.size() > kMaxOffset - args.offset) {
+    return (void)irp->complete(NtStatus::InvalidParameter);
+  }
   if (args.buffer.empty()) return (void)irp->complete(NtStatus::Success, 0);
-  if (args.offset > kMaxOffset) return (void)irp->complete(NtStatus::InvalidParameter);
   NtStatus st = locks_.check_io(ccb.key, ccb.token, args.offset, args.buffer.size(), false);
   if (st != NtStatus::Success) return (void)irp->complete(st);
   irp->mark_pending();
   auto fd = ccb.fd;  // kept alive until the ring is done with it
-  irp->file().loop().read(fd->get(), args.buffer, args.offset, [irp, fd](int res) {
+  const uint64_t offset = args.offset;
+  irp->file().loop().read(fd->get(), args.buffer, offset, [irp, fd, offset](int res) {
     if (res < 0) {
       irp->complete(io_status(res));
     } else if (res == 0) {
       irp->complete(NtStatus::EndOfFile);  // MS-FSA 2.1.5.2: offset at or past EOF
     } else {
+      // CurrentByteOffset follows the read (as Samba reports it; smbtorture read.position).
+      if (auto* c = irp->file().context<PvfsCcb>()) {
+        std::lock_guard lock(c->mutex);
+        c->position = static_cast<int64_t>(offset) + res;
+      }
       irp->complete(NtStatus::Success, static_cast<uint64_t>(res));
     }
   });
@@ -56,10 +68,12 @@ void PvfsDriver::write(const IrpPtr& irp, PvfsCcb& ccb) {
     if (::fstat(ccb.raw_fd(), &st) != 0) return (void)irp->complete(ntstatus_from_errno(errno));
     offset = static_cast<uint64_t>(st.st_size);
   }
+  if (offset > kMaxOffset) return (void)irp->complete(NtStatus::InvalidParameter);
   if (args.buffer.empty()) return (void)irp->complete(NtStatus::Success, 0);
-  if (offset > kMaxOffset || args.buffer.size() > kMaxOffset - offset) {
-    return (void)irp->complete(NtStatus::InvalidParameter);
-  }
+  // MS-FSA 2.1.5.3 and Windows (smbtorture rw.invalid): writing at MAXFILESIZE or beyond is
+  // invalid; a write that would grow the file to MAXFILESIZE finds the disk full.
+  if (offset >= kMaxFileSize) return (void)irp->complete(NtStatus::InvalidParameter);
+  if (args.buffer.size() >= kMaxFileSize - offset) return (void)irp->complete(NtStatus::DiskFull);
   NtStatus st = locks_.check_io(ccb.key, ccb.token, offset, args.buffer.size(), true);
   if (st != NtStatus::Success) return (void)irp->complete(st);
   irp->mark_pending();

@@ -2,6 +2,7 @@
 #include "lwsmb/proto/fscc.hpp"
 #include "pvfs/pvfs_attrs.hpp"
 #include "pvfs/pvfs_driver.hpp"
+#include "pvfs/pvfs_ea.hpp"
 
 namespace lwsmb::server::pvfs {
 namespace fscc = proto::fscc;
@@ -63,10 +64,15 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
     case FileInfoClass::AttributeTag:
       needs = access::kReadAttributes;
       break;
+    case FileInfoClass::FullEa:
+      needs = access::kReadEa;
+      break;
     case FileInfoClass::Standard:
     case FileInfoClass::Internal:
     case FileInfoClass::Position:
     case FileInfoClass::Name:
+    case FileInfoClass::NormalizedName:
+    case FileInfoClass::CompressionInformation:
     case FileInfoClass::AlternateName:
     case FileInfoClass::Stream:
     case FileInfoClass::Ea:
@@ -84,11 +90,15 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
   const FileStat& f = *st;
   const bool delete_pending = shares_.delete_pending(ccb.key);
   int64_t position;
+  uint32_t mode;
   {
     std::lock_guard lock(ccb.mutex);
     position = ccb.position;
+    mode = ccb.mode;
   }
-  fscc::StandardInfo standard{f.allocation_size(), f.end_of_file(), f.links(), delete_pending,
+  // A delete-pending name no longer counts as a link (NTFS reports NumberOfLinks one lower).
+  const uint32_t links = delete_pending && f.links() > 0 ? f.links() - 1 : f.links();
+  fscc::StandardInfo standard{f.allocation_size(), f.end_of_file(), links, delete_pending,
                               f.directory()};
 
   Result<size_t> r = NtStatus::InvalidInfoClass;
@@ -107,13 +117,25 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
       r = fscc::encode(fscc::PositionInfo{position}, out);
       break;
     case FileInfoClass::Ea:
-      r = encode_u32(0, out);
-      break;  // no EAs are kept
+      r = encode_u32(ea_size(ccb.raw_fd()), out);
+      break;
+    case FileInfoClass::FullEa: {
+      // MS-FSA 2.1.5.11.x: the whole list (pvfs ignores the name list and restart flags).
+      auto eas = load_eas(ccb.raw_fd());
+      if (!eas) {
+        r = eas.status();
+      } else if (eas->empty()) {
+        r = NtStatus::NoEasOnFile;
+      } else {
+        r = proto::fscc::encode_full_ea_list(*eas, out, &written);
+      }
+      break;
+    }
     case FileInfoClass::Access:
       r = encode_u32(ccb.granted, out);
       break;
     case FileInfoClass::Mode:
-      r = encode_u32(0, out);
+      r = encode_u32(mode, out);
       break;
     case FileInfoClass::Alignment:
       r = encode_u32(0, out);
@@ -142,6 +164,30 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
       }
       break;
     }
+    case FileInfoClass::NormalizedName: {
+      // MS-FSCC 2.4.30 (as FileNameInformation): the share-relative name without a leading
+      // separator, empty for the root (MS-SMB2 3.3.5.20.1 leaves the dialect check to srv).
+      std::u16string full = nt_name(names_.path(ccb.key));
+      NtStatus s = encode_name(full.substr(1), out, &written);
+      if (s == NtStatus::Success) {
+        r = written;
+      } else {
+        r = s;
+      }
+      break;
+    }
+    case FileInfoClass::CompressionInformation:
+      // MS-FSCC 2.4.9: not compressed; the "compressed" size is the allocation.
+      if (out.size() < 16) {
+        r = NtStatus::InfoLengthMismatch;
+      } else {
+        std::fill(out.begin(), out.begin() + 16, std::byte{0});
+        for (size_t i = 0; i < 8; ++i) {
+          out[i] = static_cast<std::byte>(static_cast<uint64_t>(f.allocation_size()) >> (8 * i));
+        }
+        r = size_t{16};
+      }
+      break;
     case FileInfoClass::AlternateName: {
       // No 8.3 names are generated: the alternate name is the last component itself
       // (MS-FSCC 2.4.5 allows a file system without short names to return its long name).
@@ -186,6 +232,8 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
       all.internal.index_number = f.key.ino;
       all.access_flags = ccb.granted;
       all.current_byte_offset = position;
+      all.mode = mode;
+      all.ea_size = ea_size(ccb.raw_fd());
       all.file_name = nt_name(names_.path(ccb.key));
       r = fscc::encode(all, out, &written);
       break;

@@ -6,6 +6,7 @@
 #include "lwsmb/proto/fscc.hpp"
 #include "pvfs/pvfs_attrs.hpp"
 #include "pvfs/pvfs_driver.hpp"
+#include "pvfs/pvfs_ea.hpp"
 #include "pvfs/pvfs_path.hpp"
 
 namespace lwsmb::server::pvfs {
@@ -67,7 +68,9 @@ NtStatus set_basic(PvfsCcb& ccb, std::span<const std::byte> in) {
     if (time_is_set(b.last_write_time)) ts[1] = to_timespec(b.last_write_time);
     if (::futimens(fd, ts) != 0) return ntstatus_from_errno(errno);
   }
-  // ChangeTime cannot be set on Linux (ctime follows every change); it is accepted and ignored.
+  // Linux cannot set ctime: a ChangeTime is kept beside the attributes (after the write time
+  // moved, which it is stamped with).
+  if (time_is_set(b.change_time)) return store_change_time(fd, b.change_time);
   return NtStatus::Success;
 }
 
@@ -103,6 +106,20 @@ NtStatus set_position(PvfsCcb& ccb, std::span<const std::byte> in) {
   return NtStatus::Success;
 }
 
+// MS-FSA 2.1.5.14.8 FileModeInformation: only FILE_WRITE_THROUGH and FILE_SEQUENTIAL_ONLY
+// may change (the synchronous-I/O bits would have to match the open's, and no SMB2 open is
+// synchronous).
+NtStatus set_mode(PvfsCcb& ccb, std::span<const std::byte> in) {
+  constexpr uint32_t kSettable = create_option::kWriteThrough | create_option::kSequentialOnly;
+  if (in.size() < 4) return NtStatus::InfoLengthMismatch;
+  uint32_t mode = 0;
+  for (size_t i = 0; i < 4; ++i) mode |= std::to_integer<uint32_t>(in[i]) << (8 * i);
+  if (mode & ~kSettable) return NtStatus::InvalidParameter;
+  std::lock_guard lock(ccb.mutex);
+  ccb.mode = (ccb.mode & ~kSettable) | mode;
+  return NtStatus::Success;
+}
+
 }  // namespace
 
 void PvfsDriver::set_information(const IrpPtr& irp, PvfsCcb& ccb) {
@@ -121,7 +138,11 @@ void PvfsDriver::set_information(const IrpPtr& irp, PvfsCcb& ccb) {
     case FileInfoClass::Rename:
       needs = access::kDelete;
       break;
+    case FileInfoClass::FullEa:
+      needs = access::kWriteEa;
+      break;
     case FileInfoClass::Position:
+    case FileInfoClass::Mode:
       break;
     default:
       return (void)irp->complete(NtStatus::InvalidInfoClass);
@@ -141,6 +162,14 @@ void PvfsDriver::set_information(const IrpPtr& irp, PvfsCcb& ccb) {
     case FileInfoClass::Position:
       st = set_position(ccb, in);
       break;
+    case FileInfoClass::Mode:
+      st = set_mode(ccb, in);
+      break;
+    case FileInfoClass::FullEa: {
+      auto list = proto::fscc::decode_full_ea_list(in);
+      st = list ? apply_eas(ccb.raw_fd(), *list) : list.status();
+      break;
+    }
     case FileInfoClass::Disposition:
       st = set_disposition(ccb, in);
       break;

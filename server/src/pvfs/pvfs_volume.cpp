@@ -18,6 +18,11 @@ constexpr uint32_t kBytesPerSector = 512;
 constexpr uint32_t kFileCasePreservedNames = 0x00000002;
 constexpr uint32_t kFileUnicodeOnDisk = 0x00000004;
 
+void put_le(std::span<std::byte> out, size_t at, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i)
+    out[at + static_cast<size_t>(i)] = static_cast<std::byte>(v >> (8 * i));
+}
+
 }  // namespace
 
 void PvfsDriver::query_volume(const IrpPtr& irp, PvfsCcb& ccb) {
@@ -72,6 +77,45 @@ void PvfsDriver::query_volume(const IrpPtr& irp, PvfsCcb& ccb) {
         info.volume_serial_number = static_cast<uint32_t>(st->key.dev ^ (st->key.dev >> 32));
       }
       r = fscc::encode(info, out, &written);
+      break;
+    }
+    case FsInfoClass::Control: {
+      // MS-FSCC 2.5.2 FileFsControlInformation: no quotas, no content indexing filters; the
+      // default quota threshold and limit read as "none" (-1).
+      if (out.size() < 48) {
+        r = NtStatus::InfoLengthMismatch;
+        break;
+      }
+      std::fill(out.begin(), out.begin() + 48, std::byte{0});
+      std::fill(out.begin() + 24, out.begin() + 40, std::byte{0xff});
+      r = size_t{48};
+      break;
+    }
+    case FsInfoClass::ObjectId: {
+      // MS-FSCC 2.5.6: a volume GUID (here from the device number) and no extended info.
+      if (out.size() < 64) {
+        r = NtStatus::InfoLengthMismatch;
+        break;
+      }
+      std::fill(out.begin(), out.begin() + 64, std::byte{0});
+      UniqueFd root(::openat(root_fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      auto st = root ? stat_fd(root.get()) : Result<FileStat>(NtStatus::Unsuccessful);
+      if (st) put_le(out, 0, st->key.dev, 8);
+      r = size_t{64};
+      break;
+    }
+    case FsInfoClass::SectorSize: {
+      // MS-FSCC 2.5.8 FileFsSectorSizeInformation: 512-byte sectors, aligned device and
+      // partition (SSINFO_FLAGS_ALIGNED_DEVICE | SSINFO_FLAGS_PARTITION_ALIGNED_ON_DEVICE).
+      if (out.size() < 28) {
+        r = NtStatus::InfoLengthMismatch;
+        break;
+      }
+      for (size_t at = 0; at < 16; at += 4) put_le(out, at, kBytesPerSector, 4);
+      put_le(out, 16, 0x3, 4);
+      put_le(out, 20, 0, 4);
+      put_le(out, 24, 0, 4);
+      r = size_t{28};
       break;
     }
     default:

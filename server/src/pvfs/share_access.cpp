@@ -48,6 +48,18 @@ NtStatus ShareModeTable::add(const FileKey& key, uint32_t access, uint32_t share
   return NtStatus::Success;
 }
 
+NtStatus ShareModeTable::check(const FileKey& key, uint32_t access, uint32_t share) const {
+  std::lock_guard lock(mutex_);
+  auto it = files_.find(key);
+  if (it == files_.end()) return NtStatus::Success;
+  for (const auto& [tok, open] : it->second.opens) {
+    if (!share_compatible(access, share, open.access, open.share)) {
+      return NtStatus::SharingViolation;
+    }
+  }
+  return NtStatus::Success;
+}
+
 bool ShareModeTable::remove(const FileKey& key, uint64_t token, bool* delete_now) {
   if (delete_now) *delete_now = false;
   std::lock_guard lock(mutex_);

@@ -33,6 +33,9 @@ class ShareModeTable {
   // STATUS_SHARING_VIOLATION. Returns a token (never 0) to release with remove(). When the file
   // is delete-pending, STATUS_DELETE_PENDING (checked first, as MS-FSA 2.1.5.1.2 does).
   NtStatus add(const FileKey& key, uint32_t access, uint32_t share, uint64_t* token);
+  // Would an open with (access, share) be compatible with every open of the file? Registers
+  // nothing. STATUS_SHARING_VIOLATION when not.
+  NtStatus check(const FileKey& key, uint32_t access, uint32_t share) const;
   // Removes one open. Returns true when it was the last open of the file; *delete_now is set
   // when the file was delete-pending (or the open had delete-on-close) and this was the last.
   // delete_now may be null. An unknown key or token changes nothing and returns false.

@@ -7,8 +7,10 @@
 
 #include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/smb2_session.hpp"
+#include "srv/srv_async.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
+#include "srv/srv_transform.hpp"
 
 namespace lwsmb::server {
 
@@ -196,6 +198,26 @@ Task<NtStatus> dispatch(SmbRequest& req) {
   }
 }
 
+// Commands whose request carries a FileId (the ones a failed related CREATE fails).
+bool uses_file_id(smb2::Command c) {
+  switch (c) {
+    case smb2::Command::Close:
+    case smb2::Command::Flush:
+    case smb2::Command::Read:
+    case smb2::Command::Write:
+    case smb2::Command::Lock:
+    case smb2::Command::Ioctl:
+    case smb2::Command::QueryDirectory:
+    case smb2::Command::ChangeNotify:
+    case smb2::Command::QueryInfo:
+    case smb2::Command::SetInfo:
+    case smb2::Command::OplockBreak:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Commands that need a valid session (MS-SMB2 3.3.5.2.9).
 bool needs_session(smb2::Command c) {
   return c != smb2::Command::Negotiate && c != smb2::Command::SessionSetup &&
@@ -203,6 +225,10 @@ bool needs_session(smb2::Command c) {
 }
 
 }  // namespace
+
+uint16_t grant_response_credits(ConnectionState& st, uint16_t requested, uint16_t charge) {
+  return grant_credits(st, requested, charge);
+}
 
 Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
   auto self = shared_from_this();  // the connection outlives every request it runs
@@ -220,12 +246,23 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
     send_message(std::move(answer));
     co_return;
   }
-  if (kind != smb2::ProtocolKind::Smb2) {
+  // An encrypted request is answered encrypted under the same session (MS-SMB2 3.3.4.1.4).
+  std::optional<DecryptedRequest> encrypted;
+  std::span<const std::byte> input = frame;
+  if (kind == smb2::ProtocolKind::Transform) {
+    encrypted = decrypt_request(state_, frame);
+    if (!encrypted || smb2::classify_protocol(encrypted->message) != smb2::ProtocolKind::Smb2) {
+      log::info("connection ", id_, ": undecryptable transform message; closing");
+      close();
+      co_return;
+    }
+    input = encrypted->message;
+  } else if (kind != smb2::ProtocolKind::Smb2) {
     log::info("connection ", id_, ": unsupported protocol id; closing");
     close();
     co_return;
   }
-  auto msgs = smb2::split_compound(frame);
+  auto msgs = smb2::split_compound(input);
   if (!msgs) {
     log::info("connection ", id_, ": malformed compound chain; closing");
     close();
@@ -253,8 +290,7 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
       co_return;
     }
     if (h->command == smb2::Command::Cancel) {
-      // No response and no credit (MS-SMB2 3.3.5.16); nothing is cancellable yet beyond
-      // what the handlers register.
+      handle_cancel(*this, *h);  // no response and no credit (MS-SMB2 3.3.5.16)
       continue;
     }
     const uint16_t charge = state_.dialect > smb2::dialect::kSmb202 ? h->credit_charge : 1;
@@ -267,34 +303,35 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
     starts.push_back(start);
     out.resize(start + smb2::kHeaderSize);
 
+    // MS-SMB2 3.3.5.2.7.2: a related request inherits the session, tree and file of the one
+    // before it; an unrelated one starts afresh.
     const bool related = (h->flags & smb2::header_flag::kRelatedOperations) != 0;
+    if (!related) {
+      chain.file_persistent = ~uint64_t{0};
+      chain.file_volatile = ~uint64_t{0};
+      chain.create_status = NtStatus::Success;
+    }
     SmbRequest req{*this, *h, m, chain};
     req.out_ptr = &out;
     req.msg_start = start;
-    req.session_id = related && !chain.first ? chain.session_id : h->session_id;
-    req.tree_id = related && !chain.first ? chain.tree_id : h->tree_id;
+    req.session_id = related ? chain.session_id : h->session_id;
+    req.tree_id = related ? chain.tree_id : h->tree_id;
     req.response_session_id = req.session_id;
+    req.encrypted = encrypted ? &*encrypted : nullptr;
 
     NtStatus st = NtStatus::Success;
     Session* s = nullptr;
+    bool session_ok = false;
     std::vector<std::byte> pre_key;
     if (related && chain.first) {
-      st = NtStatus::InvalidParameter;
-    } else if (related && is_failure_without_body(chain.last_status) &&
-               h->command != smb2::Command::Create) {
-      st = chain.last_status;  // MS-SMB2 3.3.5.2.7.2
+      st = NtStatus::InvalidParameter;  // the first request has nothing to relate to
     } else {
       auto it = state_.sessions.find(req.session_id);
       s = it == state_.sessions.end() ? nullptr : it->second.get();
+      session_ok = s && s->phase == Session::Phase::Valid;
       const bool is_signed = (h->flags & smb2::header_flag::kSigned) != 0;
-      if (needs_session(h->command)) {
-        if (!s) {
-          st = NtStatus::UserSessionDeleted;
-        } else if (s->phase != Session::Phase::Valid) {
-          st = NtStatus::UserSessionDeleted;
-        }
-      }
-      if (nt_success(st) && s && s->phase == Session::Phase::Valid && !s->signing_key.empty()) {
+      // Decryption already authenticated the request; it is not signed (MS-SMB2 3.3.5.2.4).
+      if (session_ok && !s->signing_key.empty() && !encrypted) {
         if (is_signed) {
           if (!auth::verify_message(m, s->signing_key, state_.signing_algorithm)) {
             log::info("connection ", id_, ": bad signature on ", static_cast<int>(h->command));
@@ -306,6 +343,14 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
           log::debug("connection ", id_, ": unsigned request on a signed session");
           st = NtStatus::AccessDenied;
         }
+      }
+      if (nt_success(st) && needs_session(h->command) && !session_ok) {
+        // A related request whose predecessor had no valid session is malformed as a chain.
+        st = related ? NtStatus::InvalidParameter : NtStatus::UserSessionDeleted;
+      }
+      if (nt_success(st) && related && uses_file_id(h->command) &&
+          !nt_success(chain.create_status)) {
+        st = chain.create_status;
       }
       // A LOGOFF response is still signed with the key of the session it ends.
       if (s && !s->signing_key.empty()) {
@@ -334,19 +379,31 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
     rh.message_id = h->message_id;
     rh.credit_charge = h->credit_charge;
     rh.credit_request_response = grant_credits(state_, h->credit_request_response, charge);
+    if (req.async_id != 0) {  // MS-SMB2 3.3.4.3: the interim response granted the credits
+      rh.flags |= smb2::header_flag::kAsyncCommand;
+      rh.async_id = req.async_id;
+      rh.credit_request_response = 0;
+    }
     rh.tree_id = req.tree_id;
     rh.session_id = req.response_session_id;
     rh.process_id = h->process_id;
     const std::vector<std::byte>& key = s && !s->signing_key.empty() ? s->signing_key : pre_key;
-    if (req.sign_response && !key.empty() && st != NtStatus::Pending) {
+    if (req.sign_response && !key.empty() && st != NtStatus::Pending && !encrypted) {
       rh.flags |= smb2::header_flag::kSigned;
       to_sign.push_back({start, key, state_.signing_algorithm});
     }
     smb2::encode_header(rh, std::span(out).subspan(start, smb2::kHeaderSize));
     chain.first = false;
-    chain.session_id = req.session_id;
-    chain.tree_id = req.tree_id;
+    chain.session_id = session_ok ? req.response_session_id : 0;
+    chain.tree_id = session_ok ? req.tree_id : 0;
     chain.last_status = st;
+    if (h->command == smb2::Command::Create) {
+      chain.create_status = nt_success(st) ? NtStatus::Success : st;
+      if (!nt_success(st)) {
+        chain.file_persistent = ~uint64_t{0};
+        chain.file_volatile = ~uint64_t{0};
+      }
+    }
     if (h->command == smb2::Command::Negotiate || h->command == smb2::Command::SessionSetup) {
       req.after_response(std::span(out).subspan(start));
     }
@@ -356,6 +413,14 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
     auto pos = std::find(starts.begin(), starts.end(), sgn.start);
     size_t end = (pos + 1 == starts.end()) ? out.size() : *(pos + 1);
     (void)auth::sign_message(std::span(out).subspan(sgn.start, end - sgn.start), sgn.key, sgn.alg);
+  }
+  if (encrypted) {
+    auto sealed = encrypt_response(*encrypted, out);
+    if (!sealed) {
+      close();
+      co_return;
+    }
+    out = std::move(*sealed);
   }
   send_message(std::move(out));
 }

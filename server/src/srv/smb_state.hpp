@@ -17,6 +17,7 @@
 namespace lwsmb::server {
 
 struct SrvShare;
+struct AsyncRequest;  // srv_async.hpp
 
 struct Open {
   uint64_t persistent_id = 0;
@@ -46,8 +47,10 @@ struct Session {
   bool guest = false;
   bool anonymous = false;
   std::shared_ptr<const SecurityContext> identity;
-  std::vector<std::byte> session_key;  // 16 bytes
-  std::vector<std::byte> signing_key;  // HMAC key (2.x) or derived key (3.x)
+  std::vector<std::byte> session_key;     // 16 bytes
+  std::vector<std::byte> signing_key;     // HMAC key (2.x) or derived key (3.x)
+  std::vector<std::byte> encryption_key;  // ServerOut: responses (3.x with a cipher)
+  std::vector<std::byte> decryption_key;  // ServerIn: requests
   bool signing_required = false;
   auth::PreauthHash preauth;  // 3.1.1
   std::map<uint32_t, TreeConnect> trees;
@@ -63,7 +66,9 @@ struct ConnectionState {
   std::vector<uint16_t> client_dialects;
   bool signing_required = false;  // server side requirement
   auth::SigningAlgorithm signing_algorithm = auth::SigningAlgorithm::HmacSha256;
-  auth::PreauthHash preauth;  // connection-level hash after NEGOTIATE (3.1.1)
+  uint16_t cipher = 0;               // Connection.CipherId (MS-SMB2 3.3.1.2); 0: no encryption
+  uint32_t server_capabilities = 0;  // as sent in the NEGOTIATE response (for validation)
+  auth::PreauthHash preauth;         // connection-level hash after NEGOTIATE (3.1.1)
   std::map<uint64_t, std::unique_ptr<Session>> sessions;
   std::map<uint64_t, std::unique_ptr<Open>> opens;  // by volatile id
   uint64_t next_volatile_id = 1;
@@ -72,6 +77,13 @@ struct ConnectionState {
   uint64_t credits_granted = 1;
   std::map<uint64_t, uint64_t> used_ids_above_low;  // sparse window of consumed ids
   uint64_t next_async_id = 1;
+  // Requests a CANCEL may reach (MS-SMB2 3.3.5.16): by MessageId, and by AsyncId once an
+  // interim response went out (Connection.AsyncCommandList, 3.3.4.2). See srv_async.hpp.
+  std::map<uint64_t, std::shared_ptr<AsyncRequest>> cancellable_by_message_id;
+  std::map<uint64_t, std::shared_ptr<AsyncRequest>> cancellable_by_async_id;
+  // Extra bytes between the READ response body and its data (Samba's smbtorture test hook
+  // FSCTL_SMBTORTURE_GLOBAL_READ_RESPONSE_BODY_PADDING8): 0 or 8.
+  uint8_t read_body_padding = 0;
 };
 
 }  // namespace lwsmb::server

@@ -61,6 +61,8 @@ Task<NtStatus> handle_create(SmbRequest& req) {
   if (r->impersonation_level > smb2::impersonation_level::kDelegate) {
     co_return NtStatus::BadImpersonationLevel;
   }
+  // MS-SMB2 3.3.5.9: a name that starts with a path separator is refused.
+  if (!r->name.empty() && r->name.front() == u'\\') co_return NtStatus::InvalidParameter;
   auto name = fscc::utf16_to_utf8(r->name);
   if (!name) co_return NtStatus::ObjectNameInvalid;
   const SrvShare* share = t->share;
@@ -75,6 +77,20 @@ Task<NtStatus> handle_create(SmbRequest& req) {
   args.share_access = r->share_access;
   args.disposition = static_cast<CreateDisposition>(r->create_disposition);
   args.create_options = r->create_options;
+  // Create contexts pvfs applies to a new file (MS-SMB2 3.3.5.9.2, .3, .4); others it ignores.
+  if (auto* c = smb2::find_create_context(r->contexts, smb2::create_context_tag::kEaBuffer)) {
+    args.ea_buffer = c->data;
+  }
+  if (auto* c =
+          smb2::find_create_context(r->contexts, smb2::create_context_tag::kSecurityDescriptor)) {
+    args.security_descriptor = c->data;
+  }
+  if (auto* c = smb2::find_create_context(r->contexts, smb2::create_context_tag::kAllocationSize)) {
+    if (c->data.size() < 8) co_return NtStatus::InvalidParameter;
+    for (size_t i = 0; i < 8; ++i) {
+      args.allocation_size |= std::to_integer<uint64_t>(c->data[i]) << (8 * i);
+    }
+  }
   args.security = s->identity;
   if (!sc.force_user.empty()) args.security = forced_identity(sc.force_user, s->identity);
   if (sc.read_only) {
@@ -191,9 +207,11 @@ Task<NtStatus> handle_read(SmbRequest& req) {
   auto st0 = check_io_size(conn, req.hdr, r->length);
   if (!nt_success(st0)) co_return st0;
   if (o->is_directory) co_return NtStatus::InvalidDeviceRequest;
-  // The file data lands directly in the response (one copy: the kernel's).
+  // The file data lands directly in the response (one copy: the kernel's), after the padding
+  // FSCTL_SMBTORTURE_GLOBAL_READ_RESPONSE_BODY_PADDING8 may have asked for.
   auto& out = req.out();
-  const size_t data_at = req.msg_start + smb2::kReadResponseDataOffset;
+  const size_t pad = conn.state().read_body_padding;
+  const size_t data_at = req.msg_start + smb2::kReadResponseDataOffset + pad;
   out.resize(data_at + r->length);
   auto st = co_await IrpAwaitable(conn.server().io(), o->handle,
                                   ReadArgs{std::span(out).subspan(data_at, r->length), r->offset},
@@ -204,9 +222,13 @@ Task<NtStatus> handle_read(SmbRequest& req) {
     co_return nt_success(st.status) ? NtStatus::EndOfFile : st.status;
   }
   out.resize(data_at + st.information);
-  smb2::encode_read_response_fixed(
-      smb2::ReadResponse{}, static_cast<uint32_t>(st.information),
-      std::span<std::byte, 16>(out.data() + req.msg_start + smb2::kHeaderSize, 16));
+  std::byte* body = out.data() + req.msg_start + smb2::kHeaderSize;
+  smb2::encode_read_response_fixed(smb2::ReadResponse{}, static_cast<uint32_t>(st.information),
+                                   std::span<std::byte, 16>(body, 16));
+  if (pad != 0) {
+    body[2] = static_cast<std::byte>(smb2::kReadResponseDataOffset + pad);  // DataOffset
+    std::fill(body + 16, body + 16 + pad, std::byte{0});
+  }
   co_return NtStatus::Success;
 }
 
@@ -219,6 +241,9 @@ Task<NtStatus> handle_write(SmbRequest& req) {
   auto st0 = check_io_size(conn, req.hdr, static_cast<uint32_t>(r->data.size()));
   if (!nt_success(st0)) co_return st0;
   if (o->is_directory) co_return NtStatus::InvalidDeviceRequest;
+  // MS-FSA 2.1.5.3: a negative offset is invalid on the wire (pvfs keeps ~0 to mean "at the
+  // end of file", which SMB2 has no way to ask for).
+  if (r->offset > static_cast<uint64_t>(INT64_MAX)) co_return NtStatus::InvalidParameter;
   auto st = co_await IrpAwaitable(conn.server().io(), o->handle, WriteArgs{r->data, r->offset},
                                   conn.loop());
   if (!nt_success(st.status)) co_return st.status;

@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "lwsmb/auth/smb_encryption.hpp"
 #include "lwsmb/auth/spnego.hpp"
 #include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/fscc.hpp"
@@ -111,6 +112,13 @@ Task<NtStatus> handle_negotiate(SmbRequest& req) {
     co_return NtStatus::NotSupported;
   }
   auto resp = base_response(conn, dialect);
+  uint16_t cipher = 0;
+  if ((dialect == smb2::dialect::kSmb300 || dialect == smb2::dialect::kSmb302) &&
+      (r->capabilities & smb2::capability::kEncryption)) {
+    // 3.0 and 3.0.2 know AES-128-CCM only, announced by capability (MS-SMB2 3.3.5.4).
+    resp.capabilities |= smb2::capability::kEncryption;
+    cipher = static_cast<uint16_t>(auth::SmbCipher::Aes128Ccm);
+  }
   auth::SigningAlgorithm signing = dialect >= smb2::dialect::kSmb300
                                        ? auth::SigningAlgorithm::AesCmac
                                        : auth::SigningAlgorithm::HmacSha256;
@@ -131,17 +139,31 @@ Task<NtStatus> handle_negotiate(SmbRequest& req) {
     resp.contexts.push_back(smb2::to_context(mine));
     if (const auto* ec =
             smb2::find_context(r->contexts, smb2::negotiate_context::kEncryptionCapabilities)) {
-      if (!smb2::decode_encryption_capabilities(ec->data)) co_return NtStatus::InvalidParameter;
-      // No cipher yet: answer with cipher 0, "none in common" (MS-SMB2 3.3.5.4).
-      resp.contexts.push_back(smb2::to_context(smb2::EncryptionCapabilities{{0}}));
+      auto enc = smb2::decode_encryption_capabilities(ec->data);
+      if (!enc) co_return NtStatus::InvalidParameter;
+      // MS-SMB2 3.3.5.4: one cipher out of the client's list (its first we know), or 0 for none
+      // in common.
+      for (auto c : enc->ciphers) {
+        if (auth::is_known_cipher(c)) {
+          cipher = c;
+          break;
+        }
+      }
+      resp.contexts.push_back(smb2::to_context(smb2::EncryptionCapabilities{{cipher}}));
     }
     if (const auto* sc =
             smb2::find_context(r->contexts, smb2::negotiate_context::kSigningCapabilities)) {
       auto caps = smb2::decode_signing_capabilities(sc->data);
       if (!caps) co_return NtStatus::InvalidParameter;
+      // MS-SMB2 3.3.5.4: the first algorithm in the client's order that we support; AES-CMAC
+      // when there is none in common (clients may offer a single one, HMAC-SHA256 included).
       uint16_t pick = smb2::signing_algorithm::kAesCmac;
       for (auto a : caps->algorithms) {
-        if (a == smb2::signing_algorithm::kAesGmac) pick = a;
+        if (a == smb2::signing_algorithm::kHmacSha256 || a == smb2::signing_algorithm::kAesCmac ||
+            a == smb2::signing_algorithm::kAesGmac) {
+          pick = a;
+          break;
+        }
       }
       signing = static_cast<auth::SigningAlgorithm>(pick);
       resp.contexts.push_back(smb2::to_context(smb2::SigningCapabilities{{pick}}));
@@ -152,6 +174,10 @@ Task<NtStatus> handle_negotiate(SmbRequest& req) {
   st.negotiated = true;
   st.dialect = dialect;
   st.signing_algorithm = signing;
+  st.cipher = cipher;
+  st.server_capabilities = resp.capabilities;
+  log::debug("connection ", conn.id(), ": dialect ", dialect, " client capabilities ",
+             r->capabilities, " cipher ", cipher, " signing ", static_cast<int>(signing));
   st.client_capabilities = r->capabilities;
   st.client_security_mode = r->security_mode;
   st.client_guid = r->client_guid;

@@ -17,6 +17,8 @@ namespace fscc = proto::fscc;
 namespace {
 
 constexpr uint32_t kMaxTransact = 8 * 1024 * 1024;
+// FSCTL_SMBTORTURE (0x83840000) | FILE_WRITE_ACCESS << 14 | 0x20 | METHOD_NEITHER.
+constexpr uint32_t kFsctlSmbtortureReadPadding8 = 0x83848023;
 
 // Reserves the response's output buffer right after its fixed part and returns it.
 std::span<std::byte> reserve_output(SmbRequest& req, uint32_t length) {
@@ -78,6 +80,11 @@ Task<NtStatus> handle_query_info(SmbRequest& req) {
   IrpArgs args;
   switch (r->info_type) {
     case smb2::info_type::kFile:
+      // MS-SMB2 3.3.5.20.1: FileNormalizedNameInformation only from 3.1.1 on.
+      if (r->file_info_class == static_cast<uint8_t>(FileInfoClass::NormalizedName) &&
+          conn.state().dialect < smb2::dialect::kSmb311) {
+        co_return NtStatus::NotSupported;
+      }
       args = QueryInformationArgs{static_cast<FileInfoClass>(r->file_info_class), {}};
       break;
     case smb2::info_type::kFilesystem:
@@ -163,7 +170,7 @@ Task<NtStatus> handle_ioctl(SmbRequest& req) {
         co_return NtStatus::AccessDenied;
       }
       smb2::ValidateNegotiateInfoResponse resp;
-      resp.capabilities = st.dialect >= smb2::dialect::kSmb210 ? smb2::capability::kLargeMtu : 0;
+      resp.capabilities = st.server_capabilities;
       resp.guid = conn.server().server_guid();
       resp.security_mode = mode;
       resp.dialect = st.dialect;
@@ -174,6 +181,17 @@ Task<NtStatus> handle_ioctl(SmbRequest& req) {
       out.output = payload;
       co_return smb2::encode_body(out, req.out(), req.msg_start);
     }
+    case kFsctlSmbtortureReadPadding8:
+      // A test hook of Samba's smbtorture (read.bug14607): pad every READ response of this
+      // connection by 8 bytes, so clients must honour DataOffset. No input, no output.
+      if (!r->input.empty()) co_return NtStatus::InvalidParameter;
+      st.read_body_padding = 8;
+      {
+        smb2::IoctlResponse out;
+        out.ctl_code = r->ctl_code;
+        out.file_id = r->file_id;
+        co_return smb2::encode_body(out, req.out(), req.msg_start);
+      }
     case smb2::fsctl::kDfsGetReferrals:
     case smb2::fsctl::kDfsGetReferralsEx:
       co_return NtStatus::NotFound;

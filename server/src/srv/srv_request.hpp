@@ -15,6 +15,7 @@
 namespace lwsmb::server {
 
 class SmbConnection;
+struct DecryptedRequest;  // srv_transform.hpp
 
 // Per compound chain: what related operations inherit (MS-SMB2 3.3.5.2.7.2).
 struct ChainState {
@@ -23,6 +24,8 @@ struct ChainState {
   uint64_t file_persistent = ~uint64_t{0};
   uint64_t file_volatile = ~uint64_t{0};
   NtStatus last_status = NtStatus::Success;
+  // A failed CREATE fails the related requests after it with its status (MS-SMB2 3.3.5.2.7.2).
+  NtStatus create_status = NtStatus::Success;
   bool first = true;
 };
 
@@ -51,6 +54,11 @@ struct SmbRequest {
   bool sign_response = false;
   uint64_t response_session_id = 0;
   bool no_response = false;  // CANCEL
+  // Nonzero once an interim response went out: the final response carries it with
+  // SMB2_FLAGS_ASYNC_COMMAND and grants no credits (MS-SMB2 3.3.4.2, 3.3.4.3).
+  uint64_t async_id = 0;
+  // Set when the request came encrypted: an interim response goes out encrypted too.
+  const DecryptedRequest* encrypted = nullptr;
 };
 
 // Resolves a file id against the chain (0xFFFF... means "the previous CREATE's file").
@@ -77,6 +85,9 @@ Task<NtStatus> handle_query_directory(SmbRequest& req);
 Task<NtStatus> handle_change_notify(SmbRequest& req);
 Task<NtStatus> handle_query_info(SmbRequest& req);
 Task<NtStatus> handle_set_info(SmbRequest& req);
+
+// Credits for a response (MS-SMB2 3.3.1.2); also used by interim responses (srv_async.cpp).
+uint16_t grant_response_credits(ConnectionState& st, uint16_t requested, uint16_t charge);
 
 // The SMB2 NEGOTIATE response to an SMB1 multi-protocol negotiate (MS-SMB2 3.3.5.3.1).
 std::vector<std::byte> smb1_negotiate_answer(SmbConnection& conn,

@@ -2,6 +2,7 @@
 #include <openssl/rand.h>
 
 #include "lwsmb/auth/smb_crypto.hpp"
+#include "lwsmb/auth/smb_encryption.hpp"
 #include "lwsmb/auth/spnego.hpp"
 #include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/fscc.hpp"
@@ -63,6 +64,24 @@ uint64_t new_session_id(ConnectionState& st) {
   }
 }
 
+void log_security_buffer(std::span<const std::byte> buf) {
+  static const char* digits = "0123456789abcdef";
+  std::string hex;
+  for (auto b : buf) {
+    hex += digits[std::to_integer<int>(b) >> 4];
+    hex += digits[std::to_integer<int>(b) & 15];
+  }
+  log::emit(log::Level::Trace, "security buffer: ", hex);
+}
+
+// Ends a session and closes its opens (their handles close through RAII).
+void drop_session(ConnectionState& st, uint64_t sid) {
+  for (auto it = st.opens.begin(); it != st.opens.end();) {
+    it = it->second->session_id == sid ? st.opens.erase(it) : std::next(it);
+  }
+  st.sessions.erase(sid);
+}
+
 }  // namespace
 
 Task<NtStatus> handle_session_setup(SmbRequest& req) {
@@ -74,50 +93,38 @@ Task<NtStatus> handle_session_setup(SmbRequest& req) {
   if (r->flags & smb2::session_setup_flag::kBinding) co_return NtStatus::RequestNotAccepted;
 
   Session* s = nullptr;
-  bool created = false;
   if (req.session_id == 0) {
     auto fresh = std::make_unique<Session>();
     fresh->session_id = new_session_id(st);
     fresh->preauth = st.preauth;
     s = fresh.get();
     st.sessions[s->session_id] = std::move(fresh);
-    created = true;
   } else {
     auto it = st.sessions.find(req.session_id);
     if (it == st.sessions.end()) co_return NtStatus::UserSessionDeleted;
     s = it->second.get();
-    if (s->phase == Session::Phase::Valid && !s->auth) {
-      // Re-authentication (MS-SMB2 3.3.5.5.2): a fresh exchange on the live session.
-      s->preauth = st.preauth;
-    }
   }
+  // Re-authentication (MS-SMB2 3.3.5.5.2): a fresh exchange on a live session, which keeps
+  // serving requests meanwhile and keeps its keys; the preauth hash only feeds key derivation.
+  const bool reauth = s->phase != Session::Phase::InProgress;
   const uint64_t sid = s->session_id;
   req.session_id = sid;
   req.response_session_id = sid;
   if (!s->auth) s->auth = std::make_unique<auth::SpnegoServer>(ntlm_config(conn));
-  if (st.dialect == smb2::dialect::kSmb311) s->preauth.update(req.msg);
+  const bool hash = st.dialect == smb2::dialect::kSmb311 && !reauth;
+  if (hash) s->preauth.update(req.msg);
 
   auto step = s->auth->step(r->security_buffer);
+  // A failed authentication ends the session, a re-authenticated one included (MS-SMB2
+  // 3.3.5.5.3); its opens close with it.
   auto fail = [&](NtStatus status) {
-    if (created || s->phase != Session::Phase::Valid) {
-      st.sessions.erase(sid);
-    } else {
-      s->auth.reset();
-    }
+    drop_session(st, sid);
     return status;
   };
   if (!step) {
     NtStatus status = step.status();
     log::info("connection ", conn.id(), ": authentication failed: ", ntstatus_name(status));
-    if (log::enabled(log::Level::Trace)) {
-      static const char* digits = "0123456789abcdef";
-      std::string hex;
-      for (auto b : r->security_buffer) {
-        hex += digits[std::to_integer<int>(b) >> 4];
-        hex += digits[std::to_integer<int>(b) & 15];
-      }
-      log::emit(log::Level::Trace, "security buffer: ", hex);
-    }
+    if (log::enabled(log::Level::Trace)) log_security_buffer(r->security_buffer);
     if (status != NtStatus::LogonFailure && status != NtStatus::InvalidParameter) {
       status = NtStatus::LogonFailure;
     }
@@ -126,7 +133,7 @@ Task<NtStatus> handle_session_setup(SmbRequest& req) {
   smb2::SessionSetupResponse resp;
   resp.security_buffer = step->output;
   if (!step->done) {
-    if (st.dialect == smb2::dialect::kSmb311) {
+    if (hash) {
       req.after_response_hook = [&st, sid](std::span<const std::byte> m) {
         auto it = st.sessions.find(sid);
         if (it != st.sessions.end()) it->second->preauth.update(m);
@@ -138,28 +145,42 @@ Task<NtStatus> handle_session_setup(SmbRequest& req) {
   }
 
   const auto& result = *step->result;
+  const bool nobody = result.guest || result.anonymous;
   auto user = proto::fscc::utf16_to_utf8(result.user).value_or("");
-  if (s->phase == Session::Phase::Valid && !user.empty() && user != s->user && !s->user.empty()) {
-    // A re-authentication may not switch users (MS-SMB2 3.3.5.5.3).
+  if (reauth && !nobody && !s->user.empty() && user != s->user) {
+    // A re-authentication may drop to guest/anonymous but not switch to another account.
+    log::info("connection ", conn.id(), ": re-authentication as '", user, "' on a session of '",
+              s->user, "' refused");
     co_return fail(NtStatus::AccessDenied);
   }
-  s->user = user;
-  s->domain = proto::fscc::utf16_to_utf8(result.domain).value_or("");
+  if (g.server_signing == SigningPolicy::Mandatory && nobody && !reauth) {
+    co_return fail(NtStatus::AccessDenied);
+  }
   s->guest = result.guest;
   s->anonymous = result.anonymous;
-  if (result.guest || result.anonymous) {
+  if (nobody) {
     s->identity = guest_identity();
     resp.session_flags = result.guest ? smb2::session_flag::kIsGuest : smb2::session_flag::kIsNull;
-    s->signing_key.clear();
-    s->signing_required = false;
   } else {
+    s->user = user;
+    s->domain = proto::fscc::utf16_to_utf8(result.domain).value_or("");
     auto e = conn.server().lookup_user(user);
     s->identity = unix_identity(user, e ? e->uid : 65534);
+  }
+  if (!reauth && !nobody) {
     s->session_key.assign(result.session_key.begin(), result.session_key.end());
     if (st.dialect >= smb2::dialect::kSmb300) {
-      auto keys = auth::derive_smb3_keys(s->session_key, st.dialect, s->preauth.value());
+      const auto cipher = static_cast<auth::SmbCipher>(st.cipher);
+      const auto bits = st.cipher != 0 && auth::cipher_key_size(cipher) == 32
+                            ? auth::SmbCipherKeyBits::Aes256
+                            : auth::SmbCipherKeyBits::Aes128;
+      auto keys = auth::derive_smb3_keys(s->session_key, st.dialect, s->preauth.value(), bits);
       if (!keys) co_return fail(NtStatus::InternalError);
       s->signing_key = keys->signing;
+      if (st.cipher != 0) {
+        s->encryption_key = keys->server_to_client;
+        s->decryption_key = keys->client_to_server;
+      }
     } else {
       s->signing_key = s->session_key;
     }
@@ -173,12 +194,11 @@ Task<NtStatus> handle_session_setup(SmbRequest& req) {
     // The final response proves the key to the client (MS-SMB2 3.3.5.5.3).
     req.sign_response = st.dialect >= smb2::dialect::kSmb300 || s->signing_required;
   }
-  if (g.server_signing == SigningPolicy::Mandatory && (result.guest || result.anonymous)) {
-    co_return fail(NtStatus::AccessDenied);
-  }
   s->auth.reset();
   s->phase = Session::Phase::Valid;
-  log::info("connection ", conn.id(), ": session for '", s->user, "'", s->guest ? " (guest)" : "",
+  log::info("connection ", conn.id(),
+            reauth ? ": session re-authenticated for '" : ": session for '",
+            nobody ? std::string(result.guest ? "guest" : "anonymous") : s->user, "'",
             s->signing_required ? " signed" : "");
   co_return smb2::encode_body(resp, req.out(), req.msg_start);
 }
@@ -186,12 +206,7 @@ Task<NtStatus> handle_session_setup(SmbRequest& req) {
 Task<NtStatus> handle_logoff(SmbRequest& req) {
   auto r = smb2::decode_logoff_request(req.msg);
   if (!r) co_return r.status();
-  auto& st = req.conn.state();
-  // Opens of the session go with it (their handles close).
-  for (auto it = st.opens.begin(); it != st.opens.end();) {
-    it = it->second->session_id == req.session_id ? st.opens.erase(it) : std::next(it);
-  }
-  st.sessions.erase(req.session_id);
+  drop_session(req.conn.state(), req.session_id);
   co_return smb2::encode_body(smb2::LogoffResponse{}, req.out(), req.msg_start);
 }
 

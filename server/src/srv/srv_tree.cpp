@@ -41,8 +41,12 @@ TreeConnect* find_tree(SmbRequest& req, Session& s) {
   return it == s.trees.end() ? nullptr : &it->second;
 }
 
+// MS-SMB2 3.3.5.2.7.2: only a related request names "the previous request's file" with the
+// all-ones FileId; in an unrelated one that id is just unknown. A request that finds its open
+// passes it on to the related requests after it.
 Open* find_open(SmbRequest& req, uint64_t persistent, uint64_t volatile_id) {
   if (persistent == ~uint64_t{0} && volatile_id == ~uint64_t{0}) {
+    if (!(req.hdr.flags & smb2::header_flag::kRelatedOperations)) return nullptr;
     persistent = req.chain.file_persistent;
     volatile_id = req.chain.file_volatile;
   }
@@ -54,6 +58,8 @@ Open* find_open(SmbRequest& req, uint64_t persistent, uint64_t volatile_id) {
       o->tree_id != req.tree_id) {
     return nullptr;
   }
+  req.chain.file_persistent = o->persistent_id;
+  req.chain.file_volatile = o->volatile_id;
   return o;
 }
 

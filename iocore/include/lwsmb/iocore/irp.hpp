@@ -67,6 +67,10 @@ struct CreateArgs {
   CreateDisposition disposition = CreateDisposition::Open;
   uint32_t create_options = 0;
   std::shared_ptr<const SecurityContext> security;
+  // MS-FSCC 2.4.15 FILE_FULL_EA_INFORMATION list and MS-DTYP 2.4.6 self-relative security
+  // descriptor for a file this CREATE makes (empty: none). Owned by the caller until completion.
+  std::span<const std::byte> ea_buffer;
+  std::span<const std::byte> security_descriptor;
 };
 
 struct CloseArgs {};

@@ -1,0 +1,132 @@
+// SMB 3.x encryption through OpenSSL 3 EVP AEAD ciphers (MS-SMB2 3.1.4.3).
+#include "lwsmb/auth/smb_encryption.hpp"
+
+#include <openssl/evp.h>
+
+#include <limits>
+#include <memory>
+
+namespace lwsmb::auth {
+namespace {
+
+struct Free {
+  void operator()(EVP_CIPHER* p) const { EVP_CIPHER_free(p); }
+  void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
+};
+
+bool is_ccm(SmbCipher c) {
+  return c == SmbCipher::Aes128Ccm || c == SmbCipher::Aes256Ccm;
+}
+
+const char* evp_name(SmbCipher c) {
+  switch (c) {
+    case SmbCipher::Aes128Ccm:
+      return "AES-128-CCM";
+    case SmbCipher::Aes128Gcm:
+      return "AES-128-GCM";
+    case SmbCipher::Aes256Ccm:
+      return "AES-256-CCM";
+    case SmbCipher::Aes256Gcm:
+      return "AES-256-GCM";
+  }
+  return "";
+}
+
+const unsigned char* u8(std::span<const std::byte> s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+unsigned char* u8(std::span<std::byte> s) {
+  return reinterpret_cast<unsigned char*>(s.data());
+}
+
+// One AEAD pass. On decrypt, tag is the expected tag; on encrypt it receives the computed one.
+NtStatus aead(bool encrypt, SmbCipher c, std::span<const std::byte> key,
+              std::span<const std::byte> nonce, std::span<const std::byte> aad,
+              std::span<std::byte> data, EncryptionTag& tag) {
+  if (!is_known_cipher(static_cast<uint16_t>(c)) || key.size() != cipher_key_size(c) ||
+      data.empty() || nonce.size() != cipher_nonce_size(c) ||
+      data.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      aad.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return NtStatus::InvalidParameter;
+  }
+  std::unique_ptr<EVP_CIPHER, Free> cipher(EVP_CIPHER_fetch(nullptr, evp_name(c), nullptr));
+  if (!cipher) return NtStatus::NotSupported;
+  std::unique_ptr<EVP_CIPHER_CTX, Free> ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return NtStatus::NoMemory;
+  const int enc = encrypt ? 1 : 0;
+  const bool ccm = is_ccm(c);
+  // Cipher first, then nonce and tag lengths, then key and nonce (the order CCM requires).
+  if (EVP_CipherInit_ex2(ctx.get(), cipher.get(), nullptr, nullptr, enc, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(nonce.size()),
+                          nullptr) != 1) {
+    return NtStatus::InternalError;
+  }
+  if (ccm && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, 16,
+                                 encrypt ? nullptr : tag.data()) != 1) {
+    return NtStatus::InternalError;
+  }
+  if (EVP_CipherInit_ex2(ctx.get(), nullptr, u8(key), u8(nonce), enc, nullptr) != 1) {
+    return NtStatus::InternalError;
+  }
+  int outl = 0;
+  // CCM needs the total length before any AAD.
+  if (ccm &&
+      EVP_CipherUpdate(ctx.get(), nullptr, &outl, nullptr, static_cast<int>(data.size())) != 1) {
+    return NtStatus::InternalError;
+  }
+  if (!aad.empty() &&
+      EVP_CipherUpdate(ctx.get(), nullptr, &outl, u8(aad), static_cast<int>(aad.size())) != 1) {
+    return NtStatus::InternalError;
+  }
+  if (!encrypt && !ccm &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, 16, tag.data()) != 1) {
+    return NtStatus::InternalError;
+  }
+  // CCM verifies the tag in this update.
+  if (EVP_CipherUpdate(ctx.get(), u8(data), &outl, u8(std::span<const std::byte>(data)),
+                       static_cast<int>(data.size())) != 1) {
+    return encrypt ? NtStatus::InternalError : NtStatus::AccessDenied;
+  }
+  if (!ccm) {
+    unsigned char final_block[16];
+    if (EVP_CipherFinal_ex(ctx.get(), final_block, &outl) != 1) {
+      return encrypt ? NtStatus::InternalError : NtStatus::AccessDenied;
+    }
+  }
+  if (encrypt && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, 16, tag.data()) != 1) {
+    return NtStatus::InternalError;
+  }
+  return NtStatus::Success;
+}
+
+}  // namespace
+
+bool is_known_cipher(uint16_t id) {
+  return id >= 1 && id <= 4;
+}
+
+size_t cipher_key_size(SmbCipher c) {
+  return c == SmbCipher::Aes256Ccm || c == SmbCipher::Aes256Gcm ? 32 : 16;
+}
+
+size_t cipher_nonce_size(SmbCipher c) {
+  return is_ccm(c) ? 11 : 12;
+}
+
+Result<EncryptionTag> smb_encrypt(SmbCipher c, std::span<const std::byte> key,
+                                  std::span<const std::byte> nonce, std::span<const std::byte> aad,
+                                  std::span<std::byte> data) {
+  EncryptionTag tag{};
+  NtStatus st = aead(true, c, key, nonce, aad, data, tag);
+  if (st != NtStatus::Success) return st;
+  return tag;
+}
+
+NtStatus smb_decrypt(SmbCipher c, std::span<const std::byte> key, std::span<const std::byte> nonce,
+                     std::span<const std::byte> aad, std::span<std::byte> data,
+                     const EncryptionTag& tag) {
+  EncryptionTag expected = tag;
+  return aead(false, c, key, nonce, aad, data, expected);
+}
+
+}  // namespace lwsmb::auth

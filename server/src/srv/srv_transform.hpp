@@ -1,0 +1,34 @@
+// SMB 3.x encrypted messages on the server side: unwrapping a request's transform header
+// (MS-SMB2 3.3.5.2.1.1) and wrapping a response in one (MS-SMB2 3.3.4.1.4).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "srv/smb_state.hpp"
+
+namespace lwsmb::server {
+
+// A decrypted request and what its response needs to be encrypted the same way. The key is a
+// copy: the session may be gone (LOGOFF) by the time the response is sent.
+struct DecryptedRequest {
+  std::vector<std::byte> message;  // the SMB2 message or compound chain inside
+  uint64_t session_id = 0;
+  uint16_t cipher = 0;
+  std::vector<std::byte> response_key;  // Session.EncryptionKey
+};
+
+// nullopt when the message must end the connection: unknown session, no cipher, bad sizes or a
+// tag that does not verify.
+std::optional<DecryptedRequest> decrypt_request(const ConnectionState& st,
+                                                std::span<const std::byte> msg);
+
+// The transform message carrying plain (a response or compound chain), under a fresh random
+// nonce. nullopt only when the cipher fails.
+std::optional<std::vector<std::byte>> encrypt_response(const DecryptedRequest& req,
+                                                       std::span<const std::byte> plain);
+
+}  // namespace lwsmb::server

@@ -67,6 +67,9 @@ void PvfsDriver::dispatch(const IrpPtr& irp) {
     case IrpType::LockControl:
       lock_control(irp, *ccb);
       return;
+    case IrpType::FsControl:
+      fs_control(irp, *ccb);
+      return;
     default:
       irp->complete(NtStatus::InvalidDeviceRequest);
       return;

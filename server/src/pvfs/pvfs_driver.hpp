@@ -43,6 +43,7 @@ class PvfsDriver final : public Driver, public std::enable_shared_from_this<Pvfs
   void query_information(const IrpPtr& irp, PvfsCcb& ccb);  // pvfs_query_info.cpp
   void set_information(const IrpPtr& irp, PvfsCcb& ccb);    // pvfs_set_info.cpp
   void query_volume(const IrpPtr& irp, PvfsCcb& ccb);       // pvfs_volume.cpp
+  void fs_control(const IrpPtr& irp, PvfsCcb& ccb);         // pvfs_fsctl.cpp
   void query_directory(const IrpPtr& irp, PvfsCcb& ccb);    // pvfs_directory.cpp
   void query_security(const IrpPtr& irp, PvfsCcb& ccb);     // pvfs_security_info.cpp
   void set_security(const IrpPtr& irp, PvfsCcb& ccb);

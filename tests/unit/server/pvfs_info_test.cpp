@@ -365,5 +365,19 @@ TEST_F(PvfsInfo, StreamAndAlternateName) {
   EXPECT_EQ(st.information, 0u);  // a directory has no data stream
 }
 
+TEST_F(PvfsInfo, ObjectIdIsStableAndSized) {
+  put("obj", "x");
+  auto h = must_open("obj", access::kFileGenericRead);
+  std::vector<std::byte> a(64), b(64), small(63);
+  auto st = io.fs_control(h, 0x000900C0, {}, a);
+  ASSERT_EQ(st.status, NtStatus::Success);
+  EXPECT_EQ(st.information, 64u);
+  ASSERT_EQ(io.fs_control(h, 0x0009009C, {}, b).status, NtStatus::Success);
+  EXPECT_EQ(a, b);  // the same id every time
+  EXPECT_NE(std::vector<std::byte>(a.begin(), a.begin() + 16), std::vector<std::byte>(16));
+  EXPECT_EQ(io.fs_control(h, 0x000900C0, {}, small).status, NtStatus::BufferTooSmall);
+  EXPECT_EQ(io.fs_control(h, 0x12345678, {}, a).status, NtStatus::InvalidDeviceRequest);
+}
+
 }  // namespace
 }  // namespace lwsmb::test

@@ -127,13 +127,7 @@ Task<NtStatus> handle_create(SmbRequest& req) {
 
   smb2::CreateResponse resp;
   resp.create_action = static_cast<uint32_t>(iosb.information);
-  resp.creation_time = facts.creation_time;
-  resp.last_access_time = facts.last_access_time;
-  resp.last_write_time = facts.last_write_time;
-  resp.change_time = facts.change_time;
-  resp.allocation_size = facts.allocation_size;
-  resp.end_of_file = facts.end_of_file;
-  resp.file_attributes = facts.attributes;
+  copy_facts(facts, resp);
   resp.file_id = {open->persistent_id, open->volatile_id};
   if (smb2::find_create_context(r->contexts, smb2::create_context_tag::kQueryMaximalAccess)) {
     resp.contexts.push_back({smb2::create_context_tag::kQueryMaximalAccess,
@@ -169,13 +163,7 @@ Task<NtStatus> handle_close(SmbRequest& req) {
     auto st = co_await query_facts(conn, open->handle, &facts);
     if (nt_success(st)) {
       resp.flags = smb2::close_flag::kPostqueryAttrib;
-      resp.creation_time = facts.creation_time;
-      resp.last_access_time = facts.last_access_time;
-      resp.last_write_time = facts.last_write_time;
-      resp.change_time = facts.change_time;
-      resp.allocation_size = facts.allocation_size;
-      resp.end_of_file = facts.end_of_file;
-      resp.file_attributes = facts.attributes;
+      copy_facts(facts, resp);
     }
   }
   auto cst = co_await CloseAwaitable(conn.server().io(), std::move(open->handle), conn.loop());

@@ -25,6 +25,18 @@ struct FileFacts {
   uint64_t volume_id = 0;
 };
 
+// The times, sizes and attributes CREATE and CLOSE responses share (MS-SMB2 2.2.14, 2.2.16).
+template <class Response>
+void copy_facts(const FileFacts& f, Response& r) {
+  r.creation_time = f.creation_time;
+  r.last_access_time = f.last_access_time;
+  r.last_write_time = f.last_write_time;
+  r.change_time = f.change_time;
+  r.allocation_size = f.allocation_size;
+  r.end_of_file = f.end_of_file;
+  r.file_attributes = f.attributes;
+}
+
 Task<NtStatus> query_facts(SmbConnection& conn, const FileHandle& file, FileFacts* out);
 
 // MS-SMB2 3.3.5.12/13: the length must fit the negotiated maximum and, from 2.1 on, the

@@ -12,7 +12,7 @@
 namespace lwsmb::server {
 
 enum class SigningPolicy { Disabled, Auto, Mandatory };  // "server signing"
-enum class MapToGuest { Never, BadUser, BadPassword };  // "map to guest"
+enum class MapToGuest { Never, BadUser, BadPassword };   // "map to guest"
 
 struct ShareConfig {
   std::string name;  // section name as written, e.g. "Public"
@@ -21,9 +21,9 @@ struct ShareConfig {
   bool read_only = true;  // "read only" (= !"writable"/"writeable"/"write ok")
   bool browseable = true;
   bool guest_ok = false;
-  std::vector<std::string> valid_users;    // empty: everyone
+  std::vector<std::string> valid_users;  // empty: everyone
   std::vector<std::string> invalid_users;
-  std::string force_user;   // empty: none
+  std::string force_user;  // empty: none
   uint32_t create_mask = 0744;
   uint32_t directory_mask = 0755;
   // The IPC$ share (named pipes, no path). Always present in a loaded config: the parser adds
@@ -38,8 +38,8 @@ struct GlobalConfig {
   std::vector<std::string> interfaces;   // "interfaces" (addresses or names)
   bool bind_interfaces_only = false;
   std::string passdb = "/var/lib/lwsmb/smbpasswd";  // "passdb" (smbpasswd format file)
-  uint16_t server_min_protocol = 0x0202;  // dialect: SMB2_02
-  uint16_t server_max_protocol = 0x0311;  // SMB3_11
+  uint16_t server_min_protocol = 0x0202;            // dialect: SMB2_02
+  uint16_t server_max_protocol = 0x0311;            // SMB3_11
   SigningPolicy server_signing = SigningPolicy::Auto;
   MapToGuest map_to_guest = MapToGuest::Never;
   int log_level = 1;

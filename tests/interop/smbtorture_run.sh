@@ -9,6 +9,8 @@ source "$here/lib.sh"
 lwserver=$1 list=$2 mode=${3:-}
 trap lw_cleanup EXIT
 lw_start_server "$lwserver"
+# smbtorture leaves smbtortureXXXXXX folders in its working directory; keep them out of the tree.
+cd "$LW_TMP"
 passed=0 failed=0 failures=()
 while IFS= read -r t; do
   [[ -z "$t" || "$t" == \#* ]] && continue

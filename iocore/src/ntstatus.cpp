@@ -148,6 +148,54 @@ std::string_view ntstatus_name(NtStatus status) {
       return "STATUS_INVALID_DEVICE_STATE";
     case NtStatus::NetworkAccessDenied:
       return "STATUS_NETWORK_ACCESS_DENIED";
+    case NtStatus::HostUnreachable:
+      return "STATUS_HOST_UNREACHABLE";
+    case NtStatus::ConnectionRefused:
+      return "STATUS_CONNECTION_REFUSED";
+    case NtStatus::BadNetworkPath:
+      return "STATUS_BAD_NETWORK_PATH";
+    case NtStatus::IoTimeout:
+      return "STATUS_IO_TIMEOUT";
+    case NtStatus::ConnectionDisconnected:
+      return "STATUS_CONNECTION_DISCONNECTED";
+    case NtStatus::ConnectionReset:
+      return "STATUS_CONNECTION_RESET";
+    case NtStatus::OplockNotGranted:
+      return "STATUS_OPLOCK_NOT_GRANTED";
+    case NtStatus::OplockBreakInProgress:
+      return "STATUS_OPLOCK_BREAK_IN_PROGRESS";
+    case NtStatus::InvalidOplockProtocol:
+      return "STATUS_INVALID_OPLOCK_PROTOCOL";
+    case NtStatus::PipeNotAvailable:
+      return "STATUS_PIPE_NOT_AVAILABLE";
+    case NtStatus::InstanceNotAvailable:
+      return "STATUS_INSTANCE_NOT_AVAILABLE";
+    case NtStatus::InvalidPipeState:
+      return "STATUS_INVALID_PIPE_STATE";
+    case NtStatus::PipeBusy:
+      return "STATUS_PIPE_BUSY";
+    case NtStatus::PipeDisconnected:
+      return "STATUS_PIPE_DISCONNECTED";
+    case NtStatus::PipeClosing:
+      return "STATUS_PIPE_CLOSING";
+    case NtStatus::PipeConnected:
+      return "STATUS_PIPE_CONNECTED";
+    case NtStatus::PipeListening:
+      return "STATUS_PIPE_LISTENING";
+    case NtStatus::PipeEmpty:
+      return "STATUS_PIPE_EMPTY";
+    case NtStatus::PipeBroken:
+      return "STATUS_PIPE_BROKEN";
+    case NtStatus::NoSuchUser:
+      return "STATUS_NO_SUCH_USER";
+    case NtStatus::WrongPassword:
+      return "STATUS_WRONG_PASSWORD";
+    case NtStatus::NoLogonServers:
+      return "STATUS_NO_LOGON_SERVERS";
+    case NtStatus::TimeDifferenceAtDc:
+      return "STATUS_TIME_DIFFERENCE_AT_DC";
+    case NtStatus::RpcProtocolError:
+      return "RPC_NT_PROTOCOL_ERROR";
     case NtStatus::BadImpersonationLevel:
       return "STATUS_BAD_IMPERSONATION_LEVEL";
   }
@@ -202,6 +250,18 @@ NtStatus ntstatus_from_errno(int err) {
     case ENXIO:
     case ENODEV:
       return NtStatus::NoSuchDevice;
+    case ECONNREFUSED:
+      return NtStatus::ConnectionRefused;
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+      return NtStatus::HostUnreachable;
+    case ETIMEDOUT:
+      return NtStatus::IoTimeout;
+    case ECONNRESET:
+      return NtStatus::ConnectionReset;
+    case EPIPE:
+    case ENOTCONN:
+      return NtStatus::ConnectionDisconnected;
     default:
       return NtStatus::Unsuccessful;
   }

@@ -1,0 +1,57 @@
+// rdr: the SMB2/3 client driver (the redirector). It registers under "\rdr" and turns IRPs into
+// SMB2 requests on the wire (DESIGN.md, "Data flow", client side).
+//
+// Paths: "\rdr\SERVER[:PORT]\SHARE[\path\to\file]". "\rdr\SERVER:PORT\SHARE" itself opens the
+// share's root directory. SERVER is a host name, an IPv4 address or a bracketed IPv6 address.
+// Connections, sessions and tree connects are shared between opens and reference-counted: one
+// connection per (server, port, user).
+//
+// Errors when a connection cannot be made come back as the CREATE's status:
+//   host unreachable / no route     -> NtStatus::HostUnreachable
+//   connection refused               -> NtStatus::ConnectionRefused
+//   name does not resolve            -> NtStatus::BadNetworkPath
+//   no answer within connect_timeout -> NtStatus::IoTimeout
+//   logon refused                    -> the server's status (LogonFailure, AccountDisabled, ...)
+//   no such share                    -> NtStatus::BadNetworkName
+// Every later IRP returns the server's NTSTATUS unchanged; a connection lost for good gives
+// NtStatus::ConnectionDisconnected (errno EIO at the FUSE edge).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "lwsmb/iocore/driver.hpp"
+
+namespace lwsmb::fuse_rdr {
+
+struct RdrCredentials {
+  std::string user;  // empty: anonymous
+  std::string password;
+  std::string domain;     // empty: the server's
+  bool kerberos = false;  // sec=krb5: GSSAPI with the default credential cache
+  bool ntlm = true;       // sec=ntlmssp (also the fallback when kerberos is set and allowed)
+};
+
+struct RdrOptions {
+  RdrCredentials credentials;
+  uint16_t default_port = 445;
+  uint16_t min_dialect = 0x0202;  // vers=: 2.0 -> 0x0202, 2.1 -> 0x0210, 3.0 -> 0x0300,
+  uint16_t max_dialect = 0x0311;  //        3.02 -> 0x0302, 3.1.1 -> 0x0311
+  bool sign = false;              // require signing even where the server does not
+  bool seal = false;              // require SMB3 encryption
+  uint32_t rsize = 4u << 20;      // largest READ/WRITE per request; capped by the server's max
+  uint32_t wsize = 4u << 20;
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::seconds echo_interval{60};  // keep-alive ECHO; a dead server is noticed by it
+  // Called (on a loop thread) when the server breaks a lease or oplock on PATH (the path
+  // after the share, with backslashes) so that a cache above (FUSE) drops what it holds.
+  std::function<void(const std::string& path)> on_cache_invalidate;
+};
+
+// One driver serves any number of servers and shares with the same credentials.
+std::shared_ptr<Driver> make_rdr_driver(RdrOptions options);
+
+}  // namespace lwsmb::fuse_rdr

@@ -48,7 +48,10 @@ TEST(NtStatus, FromErrno) {
   EXPECT_EQ(ntstatus_from_errno(EIO), NtStatus::IoDeviceError);
   EXPECT_EQ(ntstatus_from_errno(ENOSYS), NtStatus::NotSupported);
   EXPECT_EQ(ntstatus_from_errno(EOPNOTSUPP), NtStatus::NotSupported);
-  EXPECT_EQ(ntstatus_from_errno(EPIPE), NtStatus::Unsuccessful);
+  EXPECT_EQ(ntstatus_from_errno(EPIPE), NtStatus::ConnectionDisconnected);
+  EXPECT_EQ(ntstatus_from_errno(ECONNREFUSED), NtStatus::ConnectionRefused);
+  EXPECT_EQ(ntstatus_from_errno(EHOSTUNREACH), NtStatus::HostUnreachable);
+  EXPECT_EQ(ntstatus_from_errno(ELOOP), NtStatus::Unsuccessful);
 }
 
 TEST(NtStatus, IrpTypeNames) {

@@ -33,12 +33,23 @@ class PvfsCcb final : public DriverFileContext {
   bool root = false;    // the share root itself: never deleted or renamed
   SecurityContext who;  // the identity that opened it
 
+  // A named stream (pvfs_stream.hpp): `fd` and `key` are the stream's own, `base_key` and
+  // `base_fd` its file's (times, attributes, security, EAs and names come from the file).
+  // For the main stream stream is empty, base_key == key and base_fd is null.
+  std::string stream;
+  FileKey base_key;
+  std::shared_ptr<UniqueFd> base_fd;
+  uint64_t shadow_token = 0;  // the stream's shadow entry on its file (ShareModeTable)
+
   std::mutex mutex;  // guards what follows
   DirCursor cursor;
   int64_t position = 0;  // FilePositionInformation
   uint32_t mode = 0;     // FileModeInformation (MS-FSCC 2.4.26)
 
   int raw_fd() const { return fd->get(); }
+  // The fd that carries the file's metadata: the file's own for a stream open.
+  int meta_fd() const { return base_fd ? base_fd->get() : fd->get(); }
+  bool is_stream() const { return !stream.empty(); }
   bool has(uint32_t rights) const { return (granted & rights) != 0; }
 };
 

@@ -11,6 +11,7 @@
 #include "pvfs/pvfs_ea.hpp"
 #include "pvfs/pvfs_path.hpp"
 #include "pvfs/pvfs_security.hpp"
+#include "pvfs/pvfs_stream.hpp"
 
 namespace lwsmb::server::pvfs {
 namespace {
@@ -226,6 +227,9 @@ struct CreateState {
     registered = true;
     if (!created && overwrites(args.disposition)) {
       if (::ftruncate(fd.get(), 0) != 0) return ntstatus_from_errno(errno);
+      // Overwriting the main stream drops the named streams nobody has open.
+      remove_streams(drv->root_fd(), fd.get(),
+                     [this](const FileKey& k) { return drv->shares().open_count(k) > 0; });
       // MS-FSA 2.1.5.1.2.1: the overwritten file takes the request's attributes plus ARCHIVE.
       uint32_t old_attrs = 0;
       int64_t creation = 0;
@@ -248,6 +252,7 @@ struct CreateState {
     auto ccb = std::make_unique<PvfsCcb>();
     ccb->fd = std::make_shared<UniqueFd>(std::move(fd));
     ccb->key = fst.key;
+    ccb->base_key = fst.key;
     ccb->token = token;
     ccb->granted = granted;
     ccb->directory = fst.directory();
@@ -404,7 +409,18 @@ void PvfsDriver::create(const IrpPtr& irp) {
     irp->complete(st);
     return;
   }
-  auto parsed = parse_nt_path(args.path);
+  // "file:stream[:$DATA]" and "file::$DATA" (pvfs_stream.hpp).
+  auto split = split_stream_path(args.path);
+  if (!split) {
+    irp->complete(split.status());
+    return;
+  }
+  if (split->explicit_default) {
+    // The main stream by name is a data stream: never a directory.
+    if (opts & create_option::kDirectoryFile) return (void)irp->complete(NtStatus::NotADirectory);
+    args.create_options |= create_option::kNonDirectoryFile;
+  }
+  auto parsed = parse_nt_path(split->file);
   if (!parsed) {
     irp->complete(parsed.status());
     return;
@@ -413,6 +429,7 @@ void PvfsDriver::create(const IrpPtr& irp) {
     irp->complete(NtStatus::ObjectNameInvalid);
     return;
   }
+  if (!split->stream.empty()) return create_stream(irp, *parsed, split->stream);
   irp->mark_pending();
   run_create(shared_from_this(), irp, std::move(*parsed));
 }

@@ -9,6 +9,7 @@
 #include "pvfs/pvfs_attrs.hpp"
 #include "pvfs/pvfs_driver.hpp"
 #include "pvfs/pvfs_path.hpp"
+#include "pvfs/pvfs_stream.hpp"
 #include "pvfs/wildcard.hpp"
 
 namespace lwsmb::server::pvfs {
@@ -67,6 +68,8 @@ void PvfsDriver::query_directory(const IrpPtr& irp, PvfsCcb& ccb) {
       // Fast path: one lookup, exact name first, then a case-insensitive scan.
       if (pattern == "." || pattern == "..") {
         cur.names.push_back(pattern);
+      } else if (ccb.root && is_stream_store_name(pattern)) {
+        // the stream store (pvfs_stream.hpp) is no entry of the share
       } else {
         struct statx sx {};
         if (::statx(ccb.raw_fd(), pattern.c_str(), AT_SYMLINK_NOFOLLOW, STATX_TYPE, &sx) == 0) {
@@ -85,6 +88,7 @@ void PvfsDriver::query_directory(const IrpPtr& irp, PvfsCcb& ccb) {
       }
       const size_t dots = cur.names.size();
       for (auto& n : *names) {
+        if (ccb.root && is_stream_store_name(n)) continue;  // the stream store (pvfs_stream.hpp)
         if (wildcard_match(pattern, n)) cur.names.push_back(std::move(n));
       }
       std::sort(cur.names.begin() + static_cast<std::ptrdiff_t>(dots), cur.names.end(),

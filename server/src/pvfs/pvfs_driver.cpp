@@ -7,6 +7,7 @@
 
 #include "pvfs/pvfs_driver.hpp"
 #include "pvfs/pvfs_path.hpp"
+#include "pvfs/pvfs_stream.hpp"
 
 namespace lwsmb::server {
 
@@ -79,18 +80,19 @@ void PvfsDriver::dispatch(const IrpPtr& irp) {
 void PvfsDriver::close(const IrpPtr& irp, PvfsCcb& ccb) {
   // MS-FSA 2.1.5.4: byte-range locks go with the open; the last close of a delete-pending file
   // removes it.
+  if (ccb.is_stream()) return close_stream(irp, ccb);
   locks_.release_owner(ccb.key, ccb.token);
   bool delete_now = false;
   shares_.remove(ccb.key, ccb.token, &delete_now);
-  if (delete_now && !ccb.root) delete_at_close(ccb);
+  if (delete_now && !ccb.root) delete_at_close(ccb.key, ccb.raw_fd(), ccb.directory);
   names_.release(ccb.key);
   // The fd closes with the context (ring operations still in flight hold their own reference).
   auto ctx = irp->file().take_context();
   irp->complete(NtStatus::Success);
 }
 
-void PvfsDriver::delete_at_close(PvfsCcb& ccb) {
-  const std::string rel = names_.path(ccb.key);
+void PvfsDriver::delete_at_close(const FileKey& key, int fd, bool directory) {
+  const std::string rel = names_.path(key);
   if (rel.empty()) return;
   auto [parent_rel, name] = rel_split(rel);
   UniqueFd parent(sys_openat2(root_fd(), rel_or_dot(parent_rel), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -98,9 +100,12 @@ void PvfsDriver::delete_at_close(PvfsCcb& ccb) {
   // The name must still be this file: never unlink whatever else took its place.
   struct statx st {};
   if (::statx(parent.get(), name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_INO, &st) != 0) return;
-  if (FileKey{makedev(st.stx_dev_major, st.stx_dev_minor), st.stx_ino} != ccb.key) return;
+  if (FileKey{makedev(st.stx_dev_major, st.stx_dev_minor), st.stx_ino} != key) return;
   // A directory that is not empty stays (MS-FSA 2.1.5.4 leaves it; rmdir says ENOTEMPTY).
-  ::unlinkat(parent.get(), name.c_str(), ccb.directory ? AT_REMOVEDIR : 0);
+  if (::unlinkat(parent.get(), name.c_str(), directory ? AT_REMOVEDIR : 0) != 0) return;
+  // The named streams go with the file's last name (a hard link elsewhere keeps them).
+  struct stat after {};
+  if (directory || (::fstat(fd, &after) == 0 && after.st_nlink == 0)) remove_streams(root_fd(), fd);
 }
 
 }  // namespace lwsmb::server::pvfs

@@ -15,6 +15,7 @@
 #include "pvfs/pvfs_ccb.hpp"
 #include "pvfs/pvfs_fd.hpp"
 #include "pvfs/pvfs_name_table.hpp"
+#include "pvfs/pvfs_path.hpp"
 #include "pvfs/share_access.hpp"
 
 namespace lwsmb::server::pvfs {
@@ -51,8 +52,16 @@ class PvfsDriver final : public Driver, public std::enable_shared_from_this<Pvfs
   NtStatus set_disposition(PvfsCcb& ccb, std::span<const std::byte> in);  // pvfs_set_info.cpp
   NtStatus set_rename(PvfsCcb& ccb, std::span<const std::byte> in);       // pvfs_rename.cpp
 
-  // Removes the file of a closing open that was the last of a delete-pending file.
-  void delete_at_close(PvfsCcb& ccb);
+  // Removes the file `key` (open as `fd`) when the last open of a delete-pending file closes,
+  // and its named streams with its last name.
+  void delete_at_close(const FileKey& key, int fd, bool directory);
+
+  // Named streams (pvfs_stream_open.cpp, storage in pvfs_stream.hpp).
+  void create_stream(const IrpPtr& irp, const ParsedPath& path, const std::string& stream);
+  NtStatus open_stream(const IrpPtr& irp, const ParsedPath& path, const std::string& stream,
+                       CreateAction* action);
+  void close_stream(const IrpPtr& irp, PvfsCcb& ccb);
+  NtStatus rename_stream(PvfsCcb& ccb, const std::string& target, bool replace);
 
   PvfsOptions options_;
   UniqueFd root_;

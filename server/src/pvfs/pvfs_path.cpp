@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "lwsmb/proto/fscc.hpp"
+#include "pvfs/pvfs_stream.hpp"
 #include "pvfs/wildcard.hpp"
 
 namespace lwsmb::server::pvfs {
@@ -22,7 +23,7 @@ bool invalid_name_char(unsigned char c) {
     case '/':  // SMB paths use backslashes only; a '/' never reaches the fs as a separator
     case '<':
     case '>':
-    case ':':  // also rules out "C:\..." and stream names (no named streams here)
+    case ':':  // also rules out "C:\..."; stream names are split off before (pvfs_stream.hpp)
     case '"':
     case '|':
     case '?':
@@ -69,6 +70,8 @@ Result<ParsedPath> parse_nt_path(std::string_view path) {
     start = end + 1;
   }
   if (first_error != NtStatus::Success) return first_error;
+  // The stream store at the root (pvfs_stream.hpp) is outside the share's namespace.
+  if (is_stream_store_name(out.components.front())) return NtStatus::ObjectNameInvalid;
   return out;
 }
 

@@ -1,8 +1,11 @@
 // QUERY_INFORMATION (MS-FSA 2.1.5.11) for the file classes of MS-FSCC 2.4.
+#include <fcntl.h>
+
 #include "lwsmb/proto/fscc.hpp"
 #include "pvfs/pvfs_attrs.hpp"
 #include "pvfs/pvfs_driver.hpp"
 #include "pvfs/pvfs_ea.hpp"
+#include "pvfs/pvfs_stream.hpp"
 
 namespace lwsmb::server::pvfs {
 namespace fscc = proto::fscc;
@@ -85,9 +88,28 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
   }
   if (needs && !ccb.has(needs)) return (void)irp->complete(NtStatus::AccessDenied);
 
-  auto st = stat_fd(ccb.raw_fd());
+  // A stream reports its file's times, attributes and identity, and its own sizes.
+  auto st = stat_fd(ccb.meta_fd());
   if (!st) return (void)irp->complete(st.status());
+  const FileStat base = *st;
+  if (ccb.is_stream()) {
+    struct statx sx {};
+    if (::statx(ccb.raw_fd(), "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx) != 0) {
+      return (void)irp->complete(ntstatus_from_errno(errno));
+    }
+    st->st.stx_mode = sx.stx_mode;
+    st->st.stx_size = sx.stx_size;
+    st->st.stx_blocks = sx.stx_blocks;
+    st->data_allocation = -1;
+    st->attributes &= ~file_attribute::kDirectory;
+    if (st->attributes == 0) st->attributes = file_attribute::kNormal;
+  }
   const FileStat& f = *st;
+  // The open's name: "\dir\file", with ":stream" for a named stream.
+  std::u16string open_name = nt_name(names_.path(ccb.base_key));
+  if (ccb.is_stream()) {
+    if (auto s = fscc::utf8_to_utf16(":" + ccb.stream)) open_name += *s;
+  }
   const bool delete_pending = shares_.delete_pending(ccb.key);
   int64_t position;
   uint32_t mode;
@@ -117,11 +139,11 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
       r = fscc::encode(fscc::PositionInfo{position}, out);
       break;
     case FileInfoClass::Ea:
-      r = encode_u32(ea_size(ccb.raw_fd()), out);
+      r = encode_u32(ea_size(ccb.meta_fd()), out);
       break;
     case FileInfoClass::FullEa: {
       // MS-FSA 2.1.5.11.x: the whole list (pvfs ignores the name list and restart flags).
-      auto eas = load_eas(ccb.raw_fd());
+      auto eas = load_eas(ccb.meta_fd());
       if (!eas) {
         r = eas.status();
       } else if (eas->empty()) {
@@ -156,7 +178,7 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
       }
       break;
     case FileInfoClass::Name: {
-      NtStatus s = encode_name(nt_name(names_.path(ccb.key)), out, &written);
+      NtStatus s = encode_name(open_name, out, &written);
       if (s == NtStatus::Success) {
         r = written;
       } else {
@@ -167,8 +189,7 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
     case FileInfoClass::NormalizedName: {
       // MS-FSCC 2.4.30 (as FileNameInformation): the share-relative name without a leading
       // separator, empty for the root (MS-SMB2 3.3.5.20.1 leaves the dialect check to srv).
-      std::u16string full = nt_name(names_.path(ccb.key));
-      NtStatus s = encode_name(full.substr(1), out, &written);
+      NtStatus s = encode_name(open_name.substr(1), out, &written);
       if (s == NtStatus::Success) {
         r = written;
       } else {
@@ -191,7 +212,7 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
     case FileInfoClass::AlternateName: {
       // No 8.3 names are generated: the alternate name is the last component itself
       // (MS-FSCC 2.4.5 allows a file system without short names to return its long name).
-      std::u16string full = nt_name(names_.path(ccb.key));
+      std::u16string full = nt_name(names_.path(ccb.base_key));
       auto cut = full.find_last_of(u'\\');
       NtStatus s =
           encode_name(cut == std::u16string::npos ? full : full.substr(cut + 1), out, &written);
@@ -203,26 +224,20 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
       break;
     }
     case FileInfoClass::Stream: {
-      // MS-FSCC 2.4.44: a file has its unnamed data stream; a directory has none.
-      if (f.directory()) {
-        r = size_t{0};
+      // MS-FSCC 2.4.44: the unnamed data stream (a directory has none), then the named ones;
+      // any open of the file or of one of its streams lists them all.
+      auto streams = list_streams(root_fd(), ccb.meta_fd());
+      if (!streams) {
+        r = streams.status();
         break;
       }
-      const std::u16string name = u"::$DATA";
-      const size_t need = 24 + name.size() * 2;
-      if (out.size() < need) {
-        r = NtStatus::BufferOverflow;
-        break;
+      NtStatus s = encode_stream_information(!base.directory(), base.end_of_file(),
+                                             base.allocation_size(), *streams, out, &written);
+      if (s == NtStatus::Success) {
+        r = written;
+      } else {
+        r = s;
       }
-      auto put = [&](size_t at, uint64_t v, int n) {
-        for (int i = 0; i < n; ++i) out[at + i] = static_cast<std::byte>(v >> (8 * i));
-      };
-      put(0, 0, 4);
-      put(4, name.size() * 2, 4);
-      put(8, static_cast<uint64_t>(f.end_of_file()), 8);
-      put(16, static_cast<uint64_t>(f.allocation_size()), 8);
-      for (size_t i = 0; i < name.size(); ++i) put(24 + 2 * i, name[i], 2);
-      r = need;
       break;
     }
     case FileInfoClass::All: {
@@ -233,8 +248,8 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
       all.access_flags = ccb.granted;
       all.current_byte_offset = position;
       all.mode = mode;
-      all.ea_size = ea_size(ccb.raw_fd());
-      all.file_name = nt_name(names_.path(ccb.key));
+      all.ea_size = ea_size(ccb.meta_fd());
+      all.file_name = open_name;
       r = fscc::encode(all, out, &written);
       break;
     }

@@ -8,6 +8,7 @@
 #include "lwsmb/proto/fscc.hpp"
 #include "pvfs/pvfs_driver.hpp"
 #include "pvfs/pvfs_path.hpp"
+#include "pvfs/pvfs_stream.hpp"
 
 namespace lwsmb::server::pvfs {
 namespace {
@@ -33,6 +34,10 @@ NtStatus PvfsDriver::set_rename(PvfsCcb& ccb, std::span<const std::byte> in) {
   if (info->root_directory != 0) return NtStatus::InvalidParameter;  // MS-SMB2 2.2.39
   auto target8 = proto::fscc::utf16_to_utf8(info->file_name);
   if (!target8) return NtStatus::ObjectNameInvalid;
+  // A stream is renamed within its file (":new[:$DATA]", pvfs_stream_open.cpp).
+  if (ccb.is_stream() || target8->starts_with(':')) {
+    return rename_stream(ccb, *target8, info->replace_if_exists);
+  }
   auto target = parse_nt_path(*target8);
   if (!target) return target.status();
   if (target->components.empty() || target->trailing_backslash) {
@@ -56,8 +61,10 @@ NtStatus PvfsDriver::set_rename(PvfsCcb& ccb, std::span<const std::byte> in) {
     NtStatus s = shares_.check(key_of(parent_st), access::kDelete, share::kRead | share::kWrite);
     if (s != NtStatus::Success) return s;
   }
-  // Windows refuses to move a directory while files below it are open.
+  // Windows refuses to move a directory while files below it are open, or a file while one of
+  // its streams is (smbtorture streams.basefile-rename-with-open-stream).
   if (ccb.directory && names_.has_open_below(src_rel)) return NtStatus::AccessDenied;
+  if (shares_.stream_open_count(ccb.key) > 0) return NtStatus::AccessDenied;
 
   // The target: the parent must exist; the last name keeps the case the client gave.
   auto look = resolve_path(root_fd(), target->components, options_.case_insensitive);
@@ -68,6 +75,7 @@ NtStatus PvfsDriver::set_rename(PvfsCcb& ccb, std::span<const std::byte> in) {
   if (!dst_parent) return path_lookup_status(-dst_parent.get());
 
   unsigned flags = RENAME_NOREPLACE;
+  UniqueFd replaced;  // a file the rename replaces: its named streams go with its last name
   if (look->exists) {
     auto dst_st = lstat_at(dst_parent.get(), look->name);
     if (!dst_st) return dst_st.status();
@@ -88,6 +96,8 @@ NtStatus PvfsDriver::set_rename(PvfsCcb& ccb, std::span<const std::byte> in) {
         }
       } else {
         flags = 0;  // rename(2) replaces atomically
+        replaced.reset(sys_openat2(dst_parent.get(), look->name,
+                                   O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
       }
     }
   }
@@ -97,6 +107,10 @@ NtStatus PvfsDriver::set_rename(PvfsCcb& ccb, std::span<const std::byte> in) {
     return ntstatus_from_errno(errno);
   }
   names_.rename(ccb.key, rel_join(look->parent_rel, new_name));
+  struct stat gone {};
+  if (replaced && ::fstat(replaced.get(), &gone) == 0 && gone.st_nlink == 0) {
+    remove_streams(root_fd(), replaced.get());
+  }
   return NtStatus::Success;
 }
 

@@ -53,9 +53,9 @@ void PvfsDriver::query_security(const IrpPtr& irp, PvfsCcb& ccb) {
                                    ? NtStatus::PrivilegeNotHeld
                                    : NtStatus::AccessDenied);
   }
-  auto st = stat_fd(ccb.raw_fd());
+  auto st = stat_fd(ccb.meta_fd());
   if (!st) return (void)irp->complete(st.status());
-  const sec::SecurityDescriptor full = current_security(ccb.raw_fd(), st->st);
+  const sec::SecurityDescriptor full = current_security(ccb.meta_fd(), st->st);
   // Only the parts asked for (MS-DTYP 2.4.6: absent parts have a zero offset).
   sec::SecurityDescriptor out;
   out.control = ctl::kSelfRelative;
@@ -89,7 +89,7 @@ void PvfsDriver::set_security(const IrpPtr& irp, PvfsCcb& ccb) {
   }
   auto in = sec::decode_security_descriptor(args.buffer);
   if (!in) return (void)irp->complete(in.status());
-  const int fd = ccb.raw_fd();
+  const int fd = ccb.meta_fd();  // a stream's descriptor is its file's
   auto st = stat_fd(fd);
   if (!st) return (void)irp->complete(st.status());
   sec::SecurityDescriptor sd = current_security(fd, st->st);

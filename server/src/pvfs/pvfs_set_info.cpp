@@ -45,7 +45,7 @@ NtStatus set_basic(PvfsCcb& ccb, std::span<const std::byte> in) {
     if ((attrs & file_attribute::kDirectory) && !ccb.directory) return NtStatus::InvalidParameter;
     if ((attrs & file_attribute::kTemporary) && ccb.directory) return NtStatus::InvalidParameter;
   }
-  const int fd = ccb.raw_fd();
+  const int fd = ccb.meta_fd();  // a stream's times and attributes are its file's
   if (attrs != 0 || time_is_set(b.creation_time)) {
     uint32_t old_attrs = 0;
     int64_t creation = 0;
@@ -167,7 +167,7 @@ void PvfsDriver::set_information(const IrpPtr& irp, PvfsCcb& ccb) {
       break;
     case FileInfoClass::FullEa: {
       auto list = proto::fscc::decode_full_ea_list(in);
-      st = list ? apply_eas(ccb.raw_fd(), *list) : list.status();
+      st = list ? apply_eas(ccb.meta_fd(), *list) : list.status();
       break;
     }
     case FileInfoClass::Disposition:
@@ -191,7 +191,7 @@ NtStatus PvfsDriver::set_disposition(PvfsCcb& ccb, std::span<const std::byte> in
   }
   // MS-FSA 2.1.5.14.3: the root, a READONLY file and a non-empty directory are not deleted.
   if (ccb.root) return NtStatus::CannotDelete;
-  auto st = stat_fd(ccb.raw_fd());
+  auto st = stat_fd(ccb.meta_fd());
   if (!st) return st.status();
   if (!ccb.directory && (st->attributes & file_attribute::kReadonly)) {
     return NtStatus::CannotDelete;

@@ -20,6 +20,11 @@ bool allowed_by(uint32_t access, uint32_t share) {
   return true;
 }
 
+// An open of the file against the shadow of an open of one of its streams.
+bool shadow_compatible(uint32_t access, uint32_t shadow_share) {
+  return !(access & kDeleteBits) || (shadow_share & share::kDelete);
+}
+
 }  // namespace
 
 bool share_compatible(uint32_t access, uint32_t share, uint32_t other_access,
@@ -35,15 +40,15 @@ NtStatus ShareModeTable::add(const FileKey& key, uint32_t access, uint32_t share
   if (it != files_.end()) {
     if (it->second.delete_pending) return NtStatus::DeletePending;
     for (const auto& [tok, open] : it->second.opens) {
-      if (!share_compatible(access, share, open.access, open.share)) {
-        return NtStatus::SharingViolation;
-      }
+      const bool ok = open.stream_shadow ? shadow_compatible(access, open.share)
+                                         : share_compatible(access, share, open.access, open.share);
+      if (!ok) return NtStatus::SharingViolation;
     }
   } else {
     it = files_.emplace(key, Entry{}).first;
   }
   const uint64_t t = next_token_++;
-  it->second.opens.emplace(t, Open{access, share, false});
+  it->second.opens.emplace(t, Open{access, share, false, false});
   if (token) *token = t;
   return NtStatus::Success;
 }
@@ -53,9 +58,9 @@ NtStatus ShareModeTable::check(const FileKey& key, uint32_t access, uint32_t sha
   auto it = files_.find(key);
   if (it == files_.end()) return NtStatus::Success;
   for (const auto& [tok, open] : it->second.opens) {
-    if (!share_compatible(access, share, open.access, open.share)) {
-      return NtStatus::SharingViolation;
-    }
+    const bool ok = open.stream_shadow ? shadow_compatible(access, open.share)
+                                       : share_compatible(access, share, open.access, open.share);
+    if (!ok) return NtStatus::SharingViolation;
   }
   return NtStatus::Success;
 }
@@ -109,6 +114,29 @@ size_t ShareModeTable::open_count(const FileKey& key) const {
   std::lock_guard lock(mutex_);
   auto it = files_.find(key);
   return it == files_.end() ? 0 : it->second.opens.size();
+}
+
+NtStatus ShareModeTable::add_stream_shadow(const FileKey& key, uint32_t share, uint64_t* token) {
+  std::lock_guard lock(mutex_);
+  auto it = files_.find(key);
+  if (it != files_.end()) {
+    if (it->second.delete_pending) return NtStatus::DeletePending;
+  } else {
+    it = files_.emplace(key, Entry{}).first;
+  }
+  const uint64_t t = next_token_++;
+  it->second.opens.emplace(t, Open{0, share, false, true});
+  if (token) *token = t;
+  return NtStatus::Success;
+}
+
+size_t ShareModeTable::stream_open_count(const FileKey& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = files_.find(key);
+  if (it == files_.end()) return 0;
+  size_t n = 0;
+  for (const auto& [tok, open] : it->second.opens) n += open.stream_shadow ? 1 : 0;
+  return n;
 }
 
 }  // namespace lwsmb::server::pvfs

@@ -48,6 +48,17 @@ class ShareModeTable {
   void set_delete_on_close(const FileKey& key, uint64_t token);
   bool delete_on_close(const FileKey& key, uint64_t token) const;
   size_t open_count(const FileKey& key) const;
+
+  // Named streams (pvfs_stream.hpp): every open of a stream of the file `key` also leaves a
+  // shadow entry on the file itself. A shadow keeps the file's entry (and its delete-pending
+  // state) alive until the stream closes, so that a file deleted while one of its streams is
+  // open goes when the last stream does. In share checks a shadow only refuses DELETE to an
+  // open of the file when the stream did not share delete (MS-FSA 2.1.5.1.2: the streams of a
+  // file are deleted with it); it takes no other part. Adding one fails with
+  // STATUS_DELETE_PENDING when the file is delete-pending.
+  NtStatus add_stream_shadow(const FileKey& key, uint32_t share, uint64_t* token);
+  // Opens of the file's named streams (shadows) right now.
+  size_t stream_open_count(const FileKey& key) const;
   // A rename moves an identity: nothing to do since the key is (dev, ino).
 
  private:
@@ -55,6 +66,7 @@ class ShareModeTable {
     uint32_t access = 0;
     uint32_t share = 0;
     bool delete_on_close = false;
+    bool stream_shadow = false;
   };
   struct Entry {
     std::map<uint64_t, Open> opens;

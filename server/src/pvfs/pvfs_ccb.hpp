@@ -40,6 +40,7 @@ class PvfsCcb final : public DriverFileContext {
   FileKey base_key;
   std::shared_ptr<UniqueFd> base_fd;
   uint64_t shadow_token = 0;  // the stream's shadow entry on its file (ShareModeTable)
+  uint32_t share_access = 0;  // a stream's share mode, kept for a rename into the main stream
 
   std::mutex mutex;  // guards what follows
   DirCursor cursor;

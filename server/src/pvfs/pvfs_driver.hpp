@@ -62,6 +62,7 @@ class PvfsDriver final : public Driver, public std::enable_shared_from_this<Pvfs
                        CreateAction* action);
   void close_stream(const IrpPtr& irp, PvfsCcb& ccb);
   NtStatus rename_stream(PvfsCcb& ccb, const std::string& target, bool replace);
+  NtStatus rename_into_main_stream(PvfsCcb& ccb, bool replace);
 
   PvfsOptions options_;
   UniqueFd root_;

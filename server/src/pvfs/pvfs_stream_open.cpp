@@ -222,6 +222,7 @@ NtStatus PvfsDriver::open_stream(const IrpPtr& irp, const ParsedPath& path,
   ccb->base_key = base_stat.key;
   ccb->base_fd = std::make_shared<UniqueFd>(std::move(base));
   ccb->shadow_token = undo.shadow;
+  ccb->share_access = args.share_access;
   ccb->mode = args.create_options &
               (create_option::kWriteThrough | create_option::kSequentialOnly |
                create_option::kNoIntermediateBuffering | create_option::kDeleteOnClose);
@@ -264,14 +265,14 @@ void PvfsDriver::close_stream(const IrpPtr& irp, PvfsCcb& ccb) {
 // MS-FSA 2.1.5.14.11.1 for the SMB2 form ":name[:$DATA]": a stream renamed within its file.
 NtStatus PvfsDriver::rename_stream(PvfsCcb& ccb, const std::string& target, bool replace) {
   auto split = split_stream_path(target);
-  if (!split) return split.status();
+  if (!split) return NtStatus::InvalidParameter;  // MS-FSA 2.1.5.14.11.1: a malformed name
   // A stream stays with its file: a target naming a file is refused as Windows does
   // (smbtorture streams.rename2).
   if (!split->file.empty()) {
     return ccb.is_stream() ? NtStatus::SharingViolation : NtStatus::InvalidParameter;
   }
-  if (!ccb.is_stream()) return NtStatus::InvalidParameter;       // the main stream keeps its place
-  if (split->stream.empty()) return NtStatus::InvalidParameter;  // into the main stream
+  if (!ccb.is_stream()) return NtStatus::InvalidParameter;  // the main stream keeps its place
+  if (split->stream.empty()) return rename_into_main_stream(ccb, replace);
   auto id = stream_id_of(ccb.meta_fd());
   if (!id) return NtStatus::ObjectNameNotFound;
   auto folder = open_stream_folder(root_fd(), *id, false);
@@ -298,6 +299,54 @@ NtStatus PvfsDriver::rename_stream(PvfsCcb& ccb, const std::string& target, bool
     return ntstatus_from_errno(errno);
   }
   ccb.stream = split->stream;
+  return NtStatus::Success;
+}
+
+// A named stream renamed to "::$DATA": its data becomes the file's, which must be empty and
+// not open, and the open becomes an open of the main stream (smbtorture streams.rename2).
+NtStatus PvfsDriver::rename_into_main_stream(PvfsCcb& ccb, bool replace) {
+  struct statx base {};
+  if (::statx(ccb.meta_fd(), "", AT_EMPTY_PATH, STATX_BASIC_STATS, &base) != 0) {
+    return ntstatus_from_errno(errno);
+  }
+  if (S_ISDIR(base.stx_mode)) return NtStatus::InvalidParameter;  // a directory has no data
+  if (base.stx_size != 0) {
+    return replace ? NtStatus::InvalidParameter : NtStatus::ObjectNameCollision;
+  }
+  if (shares_.open_count(ccb.base_key) > shares_.stream_open_count(ccb.base_key)) {
+    return NtStatus::SharingViolation;  // the main stream is open
+  }
+  UniqueFd main(sys_openat2(-1, "/proc/self/fd/" + std::to_string(ccb.meta_fd()),
+                            O_RDWR | O_CLOEXEC | O_NONBLOCK, 0, 0));
+  if (!main) return ntstatus_from_errno(-main.get());
+  uint64_t token = 0;
+  NtStatus s = shares_.add(ccb.base_key, ccb.granted, ccb.share_access, &token);
+  if (s != NtStatus::Success) return s;
+  for (;;) {
+    ssize_t n = ::copy_file_range(ccb.raw_fd(), nullptr, main.get(), nullptr, 1 << 20, 0);
+    if (n == 0) break;
+    if (n < 0) {
+      const int err = errno;
+      (void)::ftruncate(main.get(), 0);
+      shares_.remove(ccb.base_key, token, nullptr);
+      return ntstatus_from_errno(err);
+    }
+  }
+  // The named stream is gone; the open now stands for the main stream.
+  if (auto id = stream_id_of(ccb.meta_fd())) {
+    if (auto folder = open_stream_folder(root_fd(), *id, false)) {
+      ::unlinkat(folder->get(), ccb.stream.c_str(), 0);
+    }
+  }
+  locks_.release_owner(ccb.key, ccb.token);
+  shares_.remove(ccb.key, ccb.token, nullptr);
+  shares_.remove(ccb.base_key, ccb.shadow_token, nullptr);
+  ccb.fd = std::make_shared<UniqueFd>(std::move(main));
+  ccb.key = ccb.base_key;
+  ccb.token = token;
+  ccb.stream.clear();
+  ccb.base_fd.reset();
+  ccb.shadow_token = 0;
   return NtStatus::Success;
 }
 

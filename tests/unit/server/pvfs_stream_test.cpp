@@ -369,6 +369,42 @@ TEST_F(PvfsStreamDriver, RenameKeepsStreamsAndStreamRename) {
   EXPECT_EQ(set_info(moved, FileInfoClass::Rename, b).status, NtStatus::ObjectNameCollision);
 }
 
+std::vector<std::byte> rename_to(const std::u16string& name, bool replace) {
+  fscc::RenameInfo r;
+  r.file_name = name;
+  r.replace_if_exists = replace;
+  std::vector<std::byte> b(fscc::encoded_size(r));
+  EXPECT_TRUE(fscc::encode(r, b).ok());
+  return b;
+}
+
+TEST_F(PvfsStreamDriver, RenameIntoTheMainStream) {
+  put("full", "x");
+  auto s = must_open("full:s", access::kGenericAll, CD::Create);
+  // The main stream must be empty (and a malformed target is an invalid parameter).
+  EXPECT_EQ(set_info(s, FileInfoClass::Rename, rename_to(u"::$DATA", true)).status,
+            NtStatus::InvalidParameter);
+  EXPECT_EQ(set_info(s, FileInfoClass::Rename, rename_to(u"::$DATA", false)).status,
+            NtStatus::ObjectNameCollision);
+  EXPECT_EQ(set_info(s, FileInfoClass::Rename, rename_to(u":a:$FOO", true)).status,
+            NtStatus::InvalidParameter);
+  // A stream never moves to another file.
+  EXPECT_EQ(set_info(s, FileInfoClass::Rename, rename_to(u"other:s", true)).status,
+            NtStatus::SharingViolation);
+  close(std::move(s));
+
+  auto h = must_open("empty:s", access::kGenericAll, CD::Create);
+  write(h, "moved data");
+  ASSERT_EQ(set_info(h, FileInfoClass::Rename, rename_to(u"::$DATA", true)).status,
+            NtStatus::Success);
+  EXPECT_EQ(get("empty"), "moved data");
+  // The open now stands for the main stream.
+  EXPECT_EQ(write(h, "M").status, NtStatus::Success);
+  EXPECT_EQ(names_of(h), (std::vector<std::string>{"::$DATA"}));
+  close(std::move(h));
+  EXPECT_EQ(get("empty"), "Moved data");
+}
+
 TEST_F(PvfsStreamDriver, StreamsOnDirectories) {
   fs::create_directory(root() / "d");
   auto h = must_open("d:meta", access::kGenericAll, CD::Create);

@@ -14,9 +14,11 @@ namespace {
 
 constexpr uint32_t kBytesPerSector = 512;
 // MS-FSCC 2.5.1: only what pvfs really does. Names keep their case and are Unicode; searches
-// are not case-sensitive, and there are no persistent ACLs, streams or sparse files yet.
+// are not case-sensitive, files have named streams (pvfs_stream.hpp), and there are no
+// persistent ACLs or sparse files yet.
 constexpr uint32_t kFileCasePreservedNames = 0x00000002;
 constexpr uint32_t kFileUnicodeOnDisk = 0x00000004;
+constexpr uint32_t kFileNamedStreams = 0x00040000;
 
 void put_le(std::span<std::byte> out, size_t at, uint64_t v, int n) {
   for (int i = 0; i < n; ++i)
@@ -59,7 +61,7 @@ void PvfsDriver::query_volume(const IrpPtr& irp, PvfsCcb& ccb) {
     }
     case FsInfoClass::Attribute: {
       fscc::FsAttributeInfo info;
-      info.attributes = kFileCasePreservedNames | kFileUnicodeOnDisk;
+      info.attributes = kFileCasePreservedNames | kFileUnicodeOnDisk | kFileNamedStreams;
       info.maximum_component_name_length = 255;
       info.file_system_name = u"NTFS";  // what clients expect of a disk share
       r = fscc::encode(info, out, &written);

@@ -318,8 +318,9 @@ TEST_F(PvfsInfo, VolumeClasses) {
   auto attr = *fscc::decode_fs_attribute(std::span(b).first(sb.information));
   EXPECT_EQ(attr.file_system_name, u"NTFS");
   EXPECT_EQ(attr.maximum_component_name_length, 255);
-  EXPECT_TRUE(attr.attributes & 0x2);   // FILE_CASE_PRESERVED_NAMES
-  EXPECT_FALSE(attr.attributes & 0x1);  // not case-sensitive search
+  EXPECT_TRUE(attr.attributes & 0x2);      // FILE_CASE_PRESERVED_NAMES
+  EXPECT_FALSE(attr.attributes & 0x1);     // not case-sensitive search
+  EXPECT_TRUE(attr.attributes & 0x40000);  // FILE_NAMED_STREAMS
 
   sb = io.query_volume_information(h, FsInfoClass::Device, b);
   ASSERT_EQ(sb.status, NtStatus::Success);

@@ -68,7 +68,10 @@ void PvfsDriver::dispatch(const IrpPtr& irp) {
       lock_control(irp, *ccb);
       return;
     case IrpType::FsControl:
-      fs_control(irp, *ccb);
+      if (!oplock_fs_control(irp, *ccb)) fs_control(irp, *ccb);
+      return;
+    case IrpType::ReadDirectoryChange:
+      read_directory_change(irp, *ccb);
       return;
     default:
       irp->complete(NtStatus::InvalidDeviceRequest);
@@ -80,6 +83,8 @@ void PvfsDriver::close(const IrpPtr& irp, PvfsCcb& ccb) {
   // MS-FSA 2.1.5.4: byte-range locks go with the open; the last close of a delete-pending file
   // removes it.
   locks_.release_owner(ccb.key, ccb.token);
+  oplocks_.release(ccb.key, ccb.token);
+  notify_.release(ccb.token);
   bool delete_now = false;
   shares_.remove(ccb.key, ccb.token, &delete_now);
   if (delete_now && !ccb.root) delete_at_close(ccb);
@@ -100,7 +105,9 @@ void PvfsDriver::delete_at_close(PvfsCcb& ccb) {
   if (::statx(parent.get(), name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_INO, &st) != 0) return;
   if (FileKey{makedev(st.stx_dev_major, st.stx_dev_minor), st.stx_ino} != ccb.key) return;
   // A directory that is not empty stays (MS-FSA 2.1.5.4 leaves it; rmdir says ENOTEMPTY).
-  ::unlinkat(parent.get(), name.c_str(), ccb.directory ? AT_REMOVEDIR : 0);
+  if (::unlinkat(parent.get(), name.c_str(), ccb.directory ? AT_REMOVEDIR : 0) == 0) {
+    notify_name_change(rel, notify_action::kRemoved, ccb.directory);
+  }
 }
 
 }  // namespace lwsmb::server::pvfs

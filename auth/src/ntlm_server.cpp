@@ -170,7 +170,7 @@ Result<NtlmAuthResult> NtlmServer::authenticate(std::span<const std::byte> msg) 
   // Anonymous (MS-NLMP 3.2.5.1.2): empty user, empty NT response, LM empty or Z(1).
   const bool lm_empty = f->lm.empty() || (f->lm.size() == 1 && f->lm[0] == std::byte{0});
   if (user->empty() && f->nt.empty() && lm_empty) {
-    if (!s_->cfg.allow_guest) return kStatusLogonFailure;
+    if (!s_->cfg.allow_guest && !s_->cfg.allow_anonymous) return kStatusLogonFailure;
     r.anonymous = true;
     return r;
   }

@@ -9,6 +9,7 @@
 #include "pvfs/pvfs_attrs.hpp"
 #include "pvfs/pvfs_driver.hpp"
 #include "pvfs/pvfs_ea.hpp"
+#include "pvfs/pvfs_oplock_wait.hpp"
 #include "pvfs/pvfs_path.hpp"
 #include "pvfs/pvfs_security.hpp"
 #include "pvfs/pvfs_stream.hpp"
@@ -54,7 +55,10 @@ struct CreateState {
   // Undoes a failed CREATE *before* it completes, so that a caller retrying at once never meets
   // a stale share entry.
   void fail(NtStatus st) {
-    if (registered) drv->shares().remove(fst.key, token, nullptr);
+    if (registered) {
+      drv->oplocks().release(fst.key, token);
+      drv->shares().remove(fst.key, token, nullptr);
+    }
     registered = false;
     fd.reset();
     path_fd.reset();
@@ -225,6 +229,9 @@ struct CreateState {
     NtStatus s = drv->shares().add(fst.key, granted, args.share_access, &token);
     if (s != NtStatus::Success) return s;
     registered = true;
+    args.granted_oplock =
+        drv->oplocks().grant(fst.key, token, args.requested_oplock, fst.directory(),
+                             drv->shares().open_count(fst.key) - 1);
     if (!created && overwrites(args.disposition)) {
       if (::ftruncate(fd.get(), 0) != 0) return ntstatus_from_errno(errno);
       // Overwriting the main stream drops the named streams nobody has open.
@@ -344,6 +351,14 @@ DetachedTask run_create(std::shared_ptr<PvfsDriver> drv, IrpPtr irp, ParsedPath 
         co_return fail(res == -ENOENT ? NtStatus::ObjectNameNotFound : path_lookup_status(-res));
       }
       s.fd.reset(res);
+      // MS-FSA 2.1.5.1.2: oplocks the open conflicts with are broken (and waited for) before
+      // the share check, so a holder that closes on the break lets it pass.
+      for (int round = 0; round < 8; ++round) {
+        if (!co_await OplockBreakWait(s.drv, s.fst.key, s.granted, overwrites(s.args.disposition),
+                                      loop)) {
+          break;
+        }
+      }
       st = s.finish_open(false);
       if (st != NtStatus::Success) co_return fail(st);
       break;
@@ -381,6 +396,8 @@ DetachedTask run_create(std::shared_ptr<PvfsDriver> drv, IrpPtr irp, ParsedPath 
     st = s.finish_new();
     if (st == NtStatus::Success) st = s.finish_open(true);
     if (st != NtStatus::Success) co_return fail(st);
+    s.drv->notify_name_change(rel_join(s.look.parent_rel, s.look.name), notify_action::kAdded,
+                              s.want_dir());
     break;
   }
   s.irp->complete(NtStatus::Success, static_cast<uint64_t>(s.action));

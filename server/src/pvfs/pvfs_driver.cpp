@@ -69,7 +69,10 @@ void PvfsDriver::dispatch(const IrpPtr& irp) {
       lock_control(irp, *ccb);
       return;
     case IrpType::FsControl:
-      fs_control(irp, *ccb);
+      if (!oplock_fs_control(irp, *ccb)) fs_control(irp, *ccb);
+      return;
+    case IrpType::ReadDirectoryChange:
+      read_directory_change(irp, *ccb);
       return;
     default:
       irp->complete(NtStatus::InvalidDeviceRequest);
@@ -82,6 +85,8 @@ void PvfsDriver::close(const IrpPtr& irp, PvfsCcb& ccb) {
   // removes it.
   if (ccb.is_stream()) return close_stream(irp, ccb);
   locks_.release_owner(ccb.key, ccb.token);
+  oplocks_.release(ccb.key, ccb.token);
+  notify_.release(ccb.token);
   bool delete_now = false;
   shares_.remove(ccb.key, ccb.token, &delete_now);
   if (delete_now && !ccb.root) delete_at_close(ccb.key, ccb.raw_fd(), ccb.directory);
@@ -103,6 +108,7 @@ void PvfsDriver::delete_at_close(const FileKey& key, int fd, bool directory) {
   if (FileKey{makedev(st.stx_dev_major, st.stx_dev_minor), st.stx_ino} != key) return;
   // A directory that is not empty stays (MS-FSA 2.1.5.4 leaves it; rmdir says ENOTEMPTY).
   if (::unlinkat(parent.get(), name.c_str(), directory ? AT_REMOVEDIR : 0) != 0) return;
+  notify_name_change(rel, notify_action::kRemoved, directory);
   // The named streams go with the file's last name (a hard link elsewhere keeps them).
   struct stat after {};
   if (directory || (::fstat(fd, &after) == 0 && after.st_nlink == 0)) remove_streams(root_fd(), fd);

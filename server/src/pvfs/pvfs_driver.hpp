@@ -16,6 +16,8 @@
 #include "pvfs/pvfs_fd.hpp"
 #include "pvfs/pvfs_name_table.hpp"
 #include "pvfs/pvfs_path.hpp"
+#include "pvfs/pvfs_notify.hpp"
+#include "pvfs/pvfs_oplock.hpp"
 #include "pvfs/share_access.hpp"
 
 namespace lwsmb::server::pvfs {
@@ -33,6 +35,13 @@ class PvfsDriver final : public Driver, public std::enable_shared_from_this<Pvfs
   ShareModeTable& shares() { return shares_; }
   LockManager& locks() { return locks_; }
   NameTable& names() { return names_; }
+  OplockTable& oplocks() { return oplocks_; }
+  NotifyTable& notifications() { return notify_; }
+  // Reports a change of `rel` (share-relative, "/" separated) to the directory watchers
+  // (pvfs_notify_report.cpp); `directory` picks the FILE_NAME or DIR_NAME filter for names.
+  void notify_name_change(const std::string& rel, uint32_t action, bool directory);
+  void notify_change(const std::string& rel, uint32_t action, uint32_t filter);
+  void notify_rename(const std::string& from, const std::string& to, bool directory);
 
  private:
   void create(const IrpPtr& irp);  // pvfs_create.cpp
@@ -48,9 +57,13 @@ class PvfsDriver final : public Driver, public std::enable_shared_from_this<Pvfs
   void query_directory(const IrpPtr& irp, PvfsCcb& ccb);    // pvfs_directory.cpp
   void query_security(const IrpPtr& irp, PvfsCcb& ccb);     // pvfs_security_info.cpp
   void set_security(const IrpPtr& irp, PvfsCcb& ccb);
+  void read_directory_change(const IrpPtr& irp, PvfsCcb& ccb);  // pvfs_notify_report.cpp
+  // The oplock controls of fs_control (pvfs_oplock_fsctl.cpp); false for other codes.
+  bool oplock_fs_control(const IrpPtr& irp, PvfsCcb& ccb);
 
   NtStatus set_disposition(PvfsCcb& ccb, std::span<const std::byte> in);  // pvfs_set_info.cpp
   NtStatus set_rename(PvfsCcb& ccb, std::span<const std::byte> in);       // pvfs_rename.cpp
+  void after_set_information(PvfsCcb& ccb, FileInfoClass cls);            // pvfs_set_info.cpp
 
   // Removes the file `key` (open as `fd`) when the last open of a delete-pending file closes,
   // and its named streams with its last name.
@@ -69,6 +82,8 @@ class PvfsDriver final : public Driver, public std::enable_shared_from_this<Pvfs
   ShareModeTable shares_;
   LockManager locks_;
   NameTable names_;
+  OplockTable oplocks_;
+  NotifyTable notify_;
 };
 
 }  // namespace lwsmb::server::pvfs

@@ -76,6 +76,7 @@ void PvfsDriver::write(const IrpPtr& irp, PvfsCcb& ccb) {
   if (args.buffer.size() >= kMaxFileSize - offset) return (void)irp->complete(NtStatus::DiskFull);
   NtStatus st = locks_.check_io(ccb.key, ccb.token, offset, args.buffer.size(), true);
   if (st != NtStatus::Success) return (void)irp->complete(st);
+  oplocks_.break_level2(ccb.key);  // MS-FSA 2.1.4.12: a write breaks Level II oplocks
   irp->mark_pending();
   auto fd = ccb.fd;
   irp->file().loop().write(fd->get(), args.buffer, offset, [irp, fd](int res) {
@@ -104,6 +105,10 @@ void PvfsDriver::lock_control(const IrpPtr& irp, PvfsCcb& ccb) {
   // MS-SMB2 3.3.5.14: locking needs read or write access to the data.
   if (!ccb.has(access::kReadData | access::kWriteData | access::kAppendData | access::kExecute)) {
     return (void)irp->complete(NtStatus::AccessDenied);
+  }
+  // MS-FSA 2.1.4.12: a byte-range lock breaks Level II oplocks.
+  if (irp->args_as<LockControlArgs>().operation == LockOperation::Lock) {
+    oplocks_.break_level2(ccb.key);
   }
   // The lock manager completes the IRP (or parks it pending, cancellable).
   locks_.lock(ccb.key, ccb.token, irp);

@@ -106,7 +106,9 @@ NtStatus PvfsDriver::set_rename(PvfsCcb& ccb, std::span<const std::byte> in) {
     if (errno == EEXIST) return NtStatus::ObjectNameCollision;
     return ntstatus_from_errno(errno);
   }
-  names_.rename(ccb.key, rel_join(look->parent_rel, new_name));
+  const std::string new_rel = rel_join(look->parent_rel, new_name);
+  names_.rename(ccb.key, new_rel);
+  notify_rename(src_rel, new_rel, ccb.directory);
   struct stat gone {};
   if (replaced && ::fstat(replaced.get(), &gone) == 0 && gone.st_nlink == 0) {
     remove_streams(root_fd(), replaced.get());

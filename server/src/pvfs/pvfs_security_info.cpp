@@ -135,7 +135,11 @@ void PvfsDriver::set_security(const IrpPtr& irp, PvfsCcb& ccb) {
                                                 : ntstatus_from_errno(errno));
     }
   }
-  irp->complete(store_security(fd, sd));
+  const NtStatus stored = store_security(fd, sd);
+  if (stored == NtStatus::Success) {
+    notify_change(names_.path(ccb.key), notify_action::kModified, notify_filter::kSecurity);
+  }
+  irp->complete(stored);
 }
 
 }  // namespace lwsmb::server::pvfs

@@ -179,7 +179,29 @@ void PvfsDriver::set_information(const IrpPtr& irp, PvfsCcb& ccb) {
     default:
       break;
   }
+  if (st == NtStatus::Success) after_set_information(ccb, args.info_class);
   irp->complete(st);
+}
+
+void PvfsDriver::after_set_information(PvfsCcb& ccb, FileInfoClass cls) {
+  // MS-FSA 2.1.4.12: a size change breaks Level II oplocks; MS-FSA 2.1.4.1: watchers hear of it.
+  switch (cls) {
+    case FileInfoClass::EndOfFile:
+    case FileInfoClass::Allocation:
+      oplocks_.break_level2(ccb.key);
+      notify_change(names_.path(ccb.key), notify_action::kModified, notify_filter::kSize);
+      break;
+    case FileInfoClass::Basic:
+      notify_change(names_.path(ccb.key), notify_action::kModified,
+                    notify_filter::kAttributes | notify_filter::kLastWrite |
+                        notify_filter::kLastAccess | notify_filter::kCreation);
+      break;
+    case FileInfoClass::FullEa:
+      notify_change(names_.path(ccb.key), notify_action::kModified, notify_filter::kEa);
+      break;
+    default:
+      break;
+  }
 }
 
 NtStatus PvfsDriver::set_disposition(PvfsCcb& ccb, std::span<const std::byte> in) {

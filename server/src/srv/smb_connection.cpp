@@ -8,6 +8,7 @@
 #include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/smb2_session.hpp"
 #include "srv/srv_async.hpp"
+#include "srv/srv_oplock.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
 #include "srv/srv_transform.hpp"
@@ -191,8 +192,9 @@ Task<NtStatus> dispatch(SmbRequest& req) {
       co_return co_await handle_query_info(req);
     case smb2::Command::SetInfo:
       co_return co_await handle_set_info(req);
-    case smb2::Command::Cancel:
     case smb2::Command::OplockBreak:
+      co_return co_await handle_oplock_break(req);
+    case smb2::Command::Cancel:
     default:
       co_return NtStatus::InvalidParameter;
   }

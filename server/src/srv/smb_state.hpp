@@ -28,6 +28,10 @@ struct Open {
   std::string path;  // share-relative, as the client named it
   uint32_t granted_access = 0;
   bool is_directory = false;
+  // MS-SMB2 3.3.1.10 Open.OplockLevel and Open.OplockState (Breaking: an acknowledgment is
+  // due); srv_oplock.cpp.
+  uint8_t oplock_level = 0;
+  bool oplock_breaking = false;
 };
 
 struct TreeConnect {

@@ -8,6 +8,7 @@
 #include "lwsmb/proto/smb2_session.hpp"
 #include "srv/smb_connection.hpp"
 #include "srv/srv_file_util.hpp"
+#include "srv/srv_oplock.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
 
@@ -91,6 +92,7 @@ Task<NtStatus> handle_create(SmbRequest& req) {
       args.allocation_size |= std::to_integer<uint64_t>(c->data[i]) << (8 * i);
     }
   }
+  args.requested_oplock = oplock_request_level(r->requested_oplock_level);
   args.security = s->identity;
   if (!sc.force_user.empty()) args.security = forced_identity(sc.force_user, s->identity);
   if (sc.read_only) {
@@ -101,7 +103,9 @@ Task<NtStatus> handle_create(SmbRequest& req) {
   const uint32_t tree_id = req.tree_id;
   const uint32_t maximal_access = t->maximal_access;
 
-  auto [iosb, handle] = co_await CreateAwaitable(conn.server().io(), std::move(args), conn.loop());
+  IrpPtr create_irp;
+  auto [iosb, handle] =
+      co_await CreateAwaitable(conn.server().io(), std::move(args), conn.loop(), &create_irp);
   if (!nt_success(iosb.status)) {
     log::debug("create '", *name, "' access 0x", std::hex, r->desired_access, " share 0x",
                r->share_access, " disposition ", r->create_disposition, " options 0x",
@@ -124,9 +128,11 @@ Task<NtStatus> handle_create(SmbRequest& req) {
   open->path = *name;
   open->granted_access = r->desired_access;
   open->is_directory = facts.directory;
+  open->oplock_level = create_irp->args_as<CreateArgs>().granted_oplock;
 
   smb2::CreateResponse resp;
   resp.create_action = static_cast<uint32_t>(iosb.information);
+  resp.oplock_level = open->oplock_level;
   copy_facts(facts, resp);
   resp.file_id = {open->persistent_id, open->volatile_id};
   if (smb2::find_create_context(r->contexts, smb2::create_context_tag::kQueryMaximalAccess)) {
@@ -142,7 +148,8 @@ Task<NtStatus> handle_create(SmbRequest& req) {
   if (e != NtStatus::Success) co_return e;
   req.chain.file_persistent = open->persistent_id;
   req.chain.file_volatile = open->volatile_id;
-  st.opens[open->volatile_id] = std::move(open);
+  Open& added = *(st.opens[open->volatile_id] = std::move(open));
+  if (added.oplock_level != oplock_level::kNone) watch_oplock_break(conn, added);
   co_return NtStatus::Success;
 }
 

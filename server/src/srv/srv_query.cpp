@@ -6,6 +6,7 @@
 #include "lwsmb/proto/smb2_file.hpp"
 #include "lwsmb/proto/smb2_query.hpp"
 #include "srv/smb_connection.hpp"
+#include "srv/srv_oplock.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
 
@@ -136,15 +137,6 @@ Task<NtStatus> handle_set_info(SmbRequest& req) {
   co_return smb2::encode_body(smb2::SetInfoResponse{}, req.out(), req.msg_start);
 }
 
-Task<NtStatus> handle_change_notify(SmbRequest& req) {
-  auto r = smb2::decode_change_notify_request(req.msg);
-  if (!r) co_return r.status();
-  Open* o = find_open(req, r->file_id.persistent, r->file_id.volatile_id);
-  if (!o) co_return NtStatus::FileClosed;
-  if (!o->is_directory) co_return NtStatus::InvalidParameter;
-  co_return NtStatus::NotImplemented;  // change notification needs the pending-IRP plumbing
-}
-
 Task<NtStatus> handle_ioctl(SmbRequest& req) {
   auto& conn = req.conn;
   auto r = smb2::decode_ioctl_request(req.msg);
@@ -204,6 +196,7 @@ Task<NtStatus> handle_ioctl(SmbRequest& req) {
   }
   Open* o = find_open(req, r->file_id.persistent, r->file_id.volatile_id);
   if (!o) co_return NtStatus::FileClosed;
+  if (is_internal_fsctl(r->ctl_code)) co_return NtStatus::InvalidDeviceRequest;
   if (r->max_output_response > kMaxTransact) co_return NtStatus::InvalidParameter;
   std::vector<std::byte> output(r->max_output_response);
   auto res = co_await IrpAwaitable(conn.server().io(), o->handle,

@@ -43,6 +43,8 @@ auth::NtlmServerConfig ntlm_config(SmbConnection& conn) {
   c.dns_domain = to_u16("localdomain");
   c.dns_computer = to_u16(g.netbios_name);
   c.allow_guest = g.map_to_guest == MapToGuest::BadUser;
+  // Null sessions log on as Samba allows them; shares still refuse them unless "guest ok".
+  c.allow_anonymous = true;
   SrvServer* server = &conn.server();
   c.lookup_nt_hash = [server](std::u16string_view user,
                               std::u16string_view) -> std::optional<auth::NtHash> {

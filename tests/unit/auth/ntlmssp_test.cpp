@@ -252,6 +252,27 @@ TEST(NtlmRoundTrip, UnknownUserIsGuestOnlyWhenAllowed) {
   EXPECT_EQ(server.security_context(), nullptr);
 }
 
+TEST(NtlmRoundTrip, AnonymousWhenAllowedWithoutGuest) {
+  for (bool anon : {false, true}) {
+    auto cfg = server_config(false);
+    cfg.allow_anonymous = anon;
+    NtlmServer server(cfg);
+    NtlmClient client;
+    auto ch = server.challenge(client.negotiate());
+    ASSERT_TRUE(ch);
+    auto au = client.authenticate_anonymous(*ch);
+    ASSERT_TRUE(au);
+    auto r = server.authenticate(*au);
+    if (!anon) {
+      EXPECT_EQ(r.status(), kStatusLogonFailure);
+    } else {
+      ASSERT_TRUE(r);
+      EXPECT_TRUE(r->anonymous);
+      EXPECT_FALSE(r->guest);
+    }
+  }
+}
+
 TEST(NtlmRoundTrip, AnonymousOnlyWhenGuestAllowed) {
   for (bool guest : {false, true}) {
     NtlmServer server(server_config(guest));

@@ -63,6 +63,9 @@ struct NtlmServerConfig {
   // accepted as guest/anonymous only when this is set. A known user with a wrong password is
   // always refused.
   bool allow_guest = false;
+  // Anonymous (null session) logons are accepted even without allow_guest (Samba's default,
+  // "restrict anonymous = 0"): what they may reach is decided by the caller.
+  bool allow_anonymous = false;
   // Known-answer tests only: use this ServerChallenge instead of RAND_bytes.
   std::optional<std::array<std::byte, 8>> fixed_challenge;
 };

@@ -71,7 +71,30 @@ struct CreateArgs {
   // descriptor for a file this CREATE makes (empty: none). Owned by the caller until completion.
   std::span<const std::byte> ea_buffer;
   std::span<const std::byte> security_descriptor;
+  // Oplock asked for with the open (an oplock_level value; MS-FSA 2.1.5.17 requests made
+  // atomically with the create) and, set by the driver on success, the level granted.
+  uint8_t requested_oplock = 0;
+  uint8_t granted_oplock = 0;
 };
+
+// Oplock levels (the SMB2 values, MS-SMB2 2.2.14; MS-FSA 2.1.5.17 LEVEL_TWO, LEVEL_ONE, BATCH).
+namespace oplock_level {
+inline constexpr uint8_t kNone = 0x00;
+inline constexpr uint8_t kLevelII = 0x01;
+inline constexpr uint8_t kExclusive = 0x08;
+inline constexpr uint8_t kBatch = 0x09;
+}  // namespace oplock_level
+
+// File system controls for oplocks between a protocol head and a file system driver.
+namespace oplock_fsctl {
+// FSCTL_OPLOCK_BREAK_ACKNOWLEDGE: input one byte, the level the holder accepts (MS-FSA
+// 2.1.5.18); output one byte, the level now held.
+inline constexpr uint32_t kAcknowledge = 0x0009000C;
+// lwsmb's own: pends while the open holds an oplock and completes when the oplock breaks,
+// output one byte, the level it breaks to (MS-FSA 2.1.5.17.3 "notify the server");
+// STATUS_OPLOCK_NOT_GRANTED at once when the open holds none. Never accepted from the wire.
+inline constexpr uint32_t kWaitForBreak = 0x0009FF04;
+}  // namespace oplock_fsctl
 
 struct CloseArgs {};
 

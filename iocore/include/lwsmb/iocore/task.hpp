@@ -135,15 +135,19 @@ class IrpAwaitable {
 // Awaits a CREATE; resumes on `resume_on`.
 class CreateAwaitable {
  public:
-  CreateAwaitable(IoManager& io, CreateArgs args, EventLoop& resume_on)
-      : io_(io), args_(std::move(args)), loop_(resume_on) {}
+  // out_irp, when given, receives the CREATE IRP (its CreateArgs carry outputs such as
+  // granted_oplock, readable once the awaitable resumes).
+  CreateAwaitable(IoManager& io, CreateArgs args, EventLoop& resume_on, IrpPtr* out_irp = nullptr)
+      : io_(io), args_(std::move(args)), loop_(resume_on), out_irp_(out_irp) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
-    io_.create_file(std::move(args_), [this, h](const IoStatusBlock& st, FileHandle f) {
+    auto irp = io_.create_file(std::move(args_), [this, h](const IoStatusBlock& st, FileHandle f) {
       iosb_ = st;
       file_ = std::move(f);
       loop_.post([h] { h.resume(); });
     });
+    // The resumption is posted to the loop this runs on, so it cannot run before this returns.
+    if (out_irp_) *out_irp_ = std::move(irp);
   }
   std::pair<IoStatusBlock, FileHandle> await_resume() { return {iosb_, std::move(file_)}; }
 
@@ -151,6 +155,7 @@ class CreateAwaitable {
   IoManager& io_;
   CreateArgs args_;
   EventLoop& loop_;
+  IrpPtr* out_irp_;
   IoStatusBlock iosb_;
   FileHandle file_;
 };

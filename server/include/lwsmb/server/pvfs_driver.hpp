@@ -17,6 +17,9 @@ struct PvfsOptions {
   // "directory mask"); the process umask applies on top.
   uint32_t create_mask = 0777;
   uint32_t directory_mask = 0777;
+  // How long a CREATE waits for the holder of an Exclusive or Batch oplock to acknowledge its
+  // break before the oplock is taken away (MS-SMB2 3.3.4.6 suggests 35 s).
+  uint32_t oplock_break_timeout_ms = 35000;
 };
 
 // Registers as e.g. io.register_driver("\\pvfs", make_pvfs_driver({.root = "/srv/share"})).

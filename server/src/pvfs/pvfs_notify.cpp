@@ -1,0 +1,162 @@
+// Change notification per directory open (MS-FSA 2.1.5.11, 2.1.4.1).
+#include "pvfs/pvfs_notify.hpp"
+
+#include <cstring>
+
+#include "lwsmb/proto/fscc.hpp"
+#include "lwsmb/proto/smb2_query.hpp"
+
+namespace lwsmb::server::pvfs {
+
+NotifyTable::~NotifyTable() {
+  std::vector<Completion> done;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [token, w] : watches_) {
+      for (auto& irp : w.irps) done.push_back({std::move(irp), NtStatus::NotifyCleanup, {}});
+    }
+    watches_.clear();
+  }
+  finish(done);
+}
+
+std::vector<std::byte> NotifyTable::encode(const std::vector<Change>& changes, size_t max,
+                                           bool* fits) {
+  std::vector<proto::smb2::FileNotifyInformation> list;
+  list.reserve(changes.size());
+  for (const auto& c : changes) {
+    std::string name = c.name;
+    for (auto& ch : name) {
+      if (ch == '/') ch = '\\';
+    }
+    auto u16 = proto::fscc::utf8_to_utf16(name);
+    list.push_back({c.action, u16 ? std::move(*u16) : std::u16string()});
+  }
+  auto out = proto::smb2::encode_file_notify_information(list);
+  *fits = out.size() <= max;
+  if (!*fits) out.clear();
+  return out;
+}
+
+std::vector<std::pair<uint64_t, FileKey>> NotifyTable::snapshot() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<uint64_t, FileKey>> out;
+  out.reserve(watches_.size());
+  for (const auto& [token, w] : watches_) out.emplace_back(token, w.dir);
+  return out;
+}
+
+void NotifyTable::queue_change(Watch& w, const std::string& rel_name, uint32_t action) {
+  if (w.queued.size() >= kMaxQueued) {
+    w.overflow = true;
+    w.queued.clear();
+  } else if (!w.overflow) {
+    w.queued.push_back({action, rel_name});
+  }
+}
+
+void NotifyTable::flush(Watch& w, std::vector<Completion>& out) {
+  if (w.irps.empty() || (w.queued.empty() && !w.overflow)) return;
+  out.push_back({std::move(w.irps.front()),
+                 w.overflow ? NtStatus::NotifyEnumDir : NtStatus::Success, std::move(w.queued)});
+  w.irps.pop_front();
+  w.queued.clear();
+  w.overflow = false;
+}
+
+void NotifyTable::finish(std::vector<Completion>& done) {
+  // Taken out of the table under the mutex: a cancel routine running now finds nothing, so
+  // completing is ours.
+  for (auto& c : done) {
+    c.irp->clear_cancel_routine();
+    if (c.status != NtStatus::Success) {
+      c.irp->complete(c.status);
+      continue;
+    }
+    auto& a = c.irp->args_as<ReadDirectoryChangeArgs>();
+    bool fits = false;
+    auto bytes = encode(c.changes, a.buffer.size(), &fits);
+    if (!fits) {
+      // MS-FSA 2.1.5.11: what does not fit the caller's buffer is reported as "enumerate
+      // the directory".
+      c.irp->complete(NtStatus::NotifyEnumDir);
+      continue;
+    }
+    std::memcpy(a.buffer.data(), bytes.data(), bytes.size());
+    c.irp->complete(NtStatus::Success, bytes.size());
+  }
+}
+
+void NotifyTable::watch(const FileKey& dir, uint64_t token, const IrpPtr& irp) {
+  auto& a = irp->args_as<ReadDirectoryChangeArgs>();
+  if (a.completion_filter == 0) {
+    irp->complete(NtStatus::InvalidParameter);
+    return;
+  }
+  std::vector<Completion> done;
+  {
+    std::lock_guard lock(mutex_);
+    auto [it, fresh] = watches_.try_emplace(token);
+    Watch& w = it->second;
+    if (fresh) {
+      w.dir = dir;
+      w.filter = a.completion_filter;
+      w.tree = a.watch_tree;
+    }
+    if (w.irps.empty() && (w.overflow || !w.queued.empty())) {
+      done.push_back(
+          {irp, w.overflow ? NtStatus::NotifyEnumDir : NtStatus::Success, std::move(w.queued)});
+      w.queued.clear();
+      w.overflow = false;
+    } else {
+      irp->mark_pending();
+      w.irps.push_back(irp);
+    }
+  }
+  finish(done);
+  if (!irp->completed()) {
+    if (!irp->set_cancel_routine([this, token](Irp& self) { cancel(token, &self); })) {
+      cancel(token, irp.get());
+    }
+  }
+}
+
+void NotifyTable::cancel(uint64_t token, const Irp* irp) {
+  IrpPtr parked;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = watches_.find(token);
+    if (it != watches_.end()) {
+      auto& irps = it->second.irps;
+      for (auto i = irps.begin(); i != irps.end(); ++i) {
+        if (i->get() == irp) {
+          parked = std::move(*i);
+          irps.erase(i);
+          break;
+        }
+      }
+    }
+  }
+  if (parked) parked->complete(NtStatus::Cancelled);
+}
+
+void NotifyTable::release(uint64_t token) {
+  std::vector<Completion> done;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = watches_.find(token);
+    if (it == watches_.end()) return;
+    for (auto& irp : it->second.irps) {
+      done.push_back({std::move(irp), NtStatus::NotifyCleanup, {}});
+    }
+    watches_.erase(it);
+  }
+  finish(done);
+}
+
+size_t NotifyTable::watch_count() const {
+  std::lock_guard lock(mutex_);
+  return watches_.size();
+}
+
+}  // namespace lwsmb::server::pvfs

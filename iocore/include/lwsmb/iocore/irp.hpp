@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -56,6 +57,16 @@ struct SecurityContext {
   std::vector<uint32_t> groups;
 };
 
+// The server end of a new named pipe instance (NtCreateNamedPipeFile in the design talk): a
+// CREATE carrying these makes an instance instead of connecting to one. Only npfs honours it.
+struct NamedPipeCreateParams {
+  uint32_t pipe_type = pipe_value::kMessageType;
+  uint32_t read_mode = pipe_value::kMessageMode;
+  uint32_t max_instances = 0xFFFFFFFF;  // unlimited
+  uint32_t inbound_quota = 65536;
+  uint32_t outbound_quota = 65536;
+};
+
 struct CreateArgs {
   // Driver-relative path, backslash separated, UTF-8, no leading backslash ("" is the root).
   // The I/O manager strips the namespace prefix before the driver sees it.
@@ -71,6 +82,8 @@ struct CreateArgs {
   // descriptor for a file this CREATE makes (empty: none). Owned by the caller until completion.
   std::span<const std::byte> ea_buffer;
   std::span<const std::byte> security_descriptor;
+  // Set: create the server end of a named pipe instance (see NamedPipeCreateParams).
+  std::optional<NamedPipeCreateParams> named_pipe;
 };
 
 struct CloseArgs {};

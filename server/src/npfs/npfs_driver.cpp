@@ -183,12 +183,13 @@ void NpfsDriver::dispatch(const IrpPtr& irp) {
     } else if (irp->type() == IrpType::Create) {
       create(irp, done);
     } else if (auto* ccb = irp->file().context<NpfsCcb>(); !ccb) {
-      done.push_back({irp, irp->type() == IrpType::Close ? NtStatus::Success : NtStatus::InvalidHandle, 0});
+      done.push_back(
+          {irp, irp->type() == IrpType::Close ? NtStatus::Success : NtStatus::InvalidHandle, 0});
     } else if (ccb->instance && ccb->end == kClient &&
                ccb->generation != ccb->instance->client_generation) {
       // A client end the server disconnected: only CLOSE still works.
-      done.push_back({irp, irp->type() == IrpType::Close ? NtStatus::Success
-                                                          : NtStatus::PipeDisconnected, 0});
+      done.push_back(
+          {irp, irp->type() == IrpType::Close ? NtStatus::Success : NtStatus::PipeDisconnected, 0});
     } else {
       switch (irp->type()) {
         case IrpType::Close:
@@ -202,7 +203,8 @@ void NpfsDriver::dispatch(const IrpPtr& irp) {
           break;
         case IrpType::Flush:
           // Nothing is buffered below npfs.
-          done.push_back({irp, ccb->instance ? NtStatus::Success : NtStatus::InvalidDeviceRequest, 0});
+          done.push_back(
+              {irp, ccb->instance ? NtStatus::Success : NtStatus::InvalidDeviceRequest, 0});
           break;
         case IrpType::FsControl:
           fs_control(irp, *ccb, done);
@@ -545,14 +547,17 @@ void NpfsDriver::fs_control(const IrpPtr& irp, NpfsCcb& ccb, Completions& done) 
         return;
       }
       PipeEnd& me = inst.ends[ccb.end];
-      uint32_t msg_left = me.inbound.empty() ? 0
-                                             : static_cast<uint32_t>(me.inbound.front().data.size() -
-                                                                     me.inbound.front().offset);
+      uint32_t msg_left =
+          me.inbound.empty()
+              ? 0
+              : static_cast<uint32_t>(me.inbound.front().data.size() - me.inbound.front().offset);
       uint32_t vals[4] = {inst.state, static_cast<uint32_t>(me.queued),
                           static_cast<uint32_t>(me.inbound.size()), msg_left};
       std::memcpy(a.output.data(), vals, 16);  // little-endian host (x86-64, arm64)
       size_t k = std::min<size_t>(msg_left, a.output.size() - 16);
-      if (k) std::memcpy(a.output.data() + 16, me.inbound.front().data.data() + me.inbound.front().offset, k);
+      if (k)
+        std::memcpy(a.output.data() + 16,
+                    me.inbound.front().data.data() + me.inbound.front().offset, k);
       done.push_back({irp, k < msg_left ? NtStatus::BufferOverflow : NtStatus::Success, 16 + k});
       return;
     }
@@ -641,9 +646,8 @@ void NpfsDriver::start_wait_timer(const IrpPtr& irp, int64_t ms) {
                               {
                                 std::lock_guard lock(driver->mutex_);
                                 auto& ws = driver->waiters_;
-                                auto w = std::find_if(ws.begin(), ws.end(), [&](const Waiter& x) {
-                                  return x.irp == i;
-                                });
+                                auto w = std::find_if(ws.begin(), ws.end(),
+                                                      [&](const Waiter& x) { return x.irp == i; });
                                 if (w == ws.end()) return;
                                 ws.erase(w);
                               }
@@ -669,9 +673,8 @@ void NpfsDriver::query_info(const IrpPtr& irp, NpfsCcb& ccb, Completions& done) 
     f.read_mode = me.read_mode;
     f.completion_mode = me.completion_mode;
     f.read_data_available = static_cast<uint32_t>(me.queued);
-    f.write_quota_available = peer.queued >= f.outbound_quota
-                                  ? 0
-                                  : static_cast<uint32_t>(f.outbound_quota - peer.queued);
+    f.write_quota_available =
+        peer.queued >= f.outbound_quota ? 0 : static_cast<uint32_t>(f.outbound_quota - peer.queued);
     f.state = inst.state;
     f.end = ccb.end == kServer ? pipe_value::kServerEnd : pipe_value::kClientEnd;
     f.file_id = reinterpret_cast<uintptr_t>(&inst);

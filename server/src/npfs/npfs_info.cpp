@@ -89,16 +89,11 @@ NtStatus encode_pipe_info(FileInfoClass cls, const PipeFacts& f, std::span<std::
       put(out, 4, f.completion_mode, 4);
       break;
     case FileInfoClass::PipeLocal: {
-      const uint32_t v[10] = {f.pipe_type,
-                              pipe_value::kFullDuplex,
-                              f.max_instances,
-                              f.current_instances,
-                              f.inbound_quota,
-                              f.read_data_available,
-                              f.outbound_quota,
-                              f.write_quota_available,
-                              f.state,
-                              f.end};
+      const uint32_t v[10] = {f.pipe_type,      pipe_value::kFullDuplex,
+                              f.max_instances,  f.current_instances,
+                              f.inbound_quota,  f.read_data_available,
+                              f.outbound_quota, f.write_quota_available,
+                              f.state,          f.end};
       for (size_t i = 0; i < 10; ++i) put(out, 4 * i, v[i], 4);
       break;
     }
@@ -106,8 +101,8 @@ NtStatus encode_pipe_info(FileInfoClass cls, const PipeFacts& f, std::span<std::
       put(out, 32, file_attribute::kNormal, 4);
       break;
     case FileInfoClass::Standard:
-      put(out, 0, 4096, 8);  // AllocationSize, as Windows reports for a pipe
-      put(out, 16, 1, 4);    // NumberOfLinks
+      put(out, 0, 4096, 8);    // AllocationSize, as Windows reports for a pipe
+      put(out, 16, 1, 4);      // NumberOfLinks
       out[20] = std::byte{1};  // DeletePending: a pipe goes away with its last handle
       break;
     case FileInfoClass::Internal:

@@ -28,6 +28,7 @@ struct Open {
   std::string path;  // share-relative, as the client named it
   uint32_t granted_access = 0;
   bool is_directory = false;
+  bool is_pipe = false;  // an npfs open on IPC$ (srv_ipc.cpp)
 };
 
 struct TreeConnect {

@@ -196,6 +196,10 @@ std::string_view ntstatus_name(NtStatus status) {
       return "STATUS_TIME_DIFFERENCE_AT_DC";
     case NtStatus::RpcProtocolError:
       return "RPC_NT_PROTOCOL_ERROR";
+    case NtStatus::RpcUnknownIf:
+      return "RPC_NT_UNKNOWN_IF";
+    case NtStatus::RpcCallFailed:
+      return "RPC_NT_CALL_FAILED";
     case NtStatus::BadImpersonationLevel:
       return "STATUS_BAD_IMPERSONATION_LEVEL";
   }

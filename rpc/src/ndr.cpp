@@ -4,6 +4,66 @@
 
 namespace lwsmb::rpc {
 
+std::u16string utf8_to_utf16(std::string_view s) {
+  std::u16string out;
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    uint32_t cp = 0xFFFD;
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) {
+      ++i;
+    } else {
+      cp = len == 1 ? c : c & (0x7F >> len);
+      bool ok = true;
+      for (size_t k = 1; k < len; ++k) {
+        auto b = static_cast<unsigned char>(s[i + k]);
+        if ((b & 0xC0) != 0x80) ok = false;
+        cp = cp << 6 | (b & 0x3F);
+      }
+      if (!ok || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) cp = 0xFFFD;
+      i += ok ? len : 1;
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+  }
+  return out;
+}
+
+std::string utf16_to_utf8(std::u16string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    uint32_t cp = s[i];
+    if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < s.size() && s[i + 1] >= 0xDC00 &&
+        s[i + 1] < 0xE000) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (s[i + 1] - 0xDC00);
+      ++i;
+    } else if (cp >= 0xD800 && cp < 0xE000) {
+      cp = 0xFFFD;
+    }
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | cp >> 6);
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | cp >> 12);
+      out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | cp >> 18);
+      out += static_cast<char>(0x80 | (cp >> 12 & 0x3F));
+      out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+  return out;
+}
+
 void NdrWriter::align(size_t n) {
   while (out_.size() % n) out_.push_back(std::byte{0});
 }
@@ -43,6 +103,20 @@ void NdrWriter::conformant_varying_string(std::u16string_view s, bool with_nul) 
   u32(count);  // actual_count
   for (char16_t c : s) u16(static_cast<uint16_t>(c));
   if (with_nul) u16(0);
+}
+
+void NdrWriter::bytes(std::span<const std::byte> b) {
+  out_.insert(out_.end(), b.begin(), b.end());
+}
+
+bool NdrReader::bytes(std::span<std::byte> out) {
+  return take(out.data(), out.size());
+}
+
+bool NdrReader::array_count(uint32_t* count, size_t min_element_size) {
+  if (!u32(count)) return false;
+  if (min_element_size != 0 && remaining() / min_element_size < *count) return ok_ = false;
+  return true;
 }
 
 bool NdrReader::take(void* dst, size_t n) {

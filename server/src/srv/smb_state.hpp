@@ -32,6 +32,7 @@ struct Open {
   // due); srv_oplock.cpp.
   uint8_t oplock_level = 0;
   bool oplock_breaking = false;
+  bool is_pipe = false;  // an npfs open on IPC$ (srv_ipc.cpp)
 };
 
 struct TreeConnect {

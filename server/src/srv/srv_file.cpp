@@ -8,6 +8,7 @@
 #include "lwsmb/proto/smb2_session.hpp"
 #include "srv/smb_connection.hpp"
 #include "srv/srv_file_util.hpp"
+#include "srv/srv_ipc.hpp"
 #include "srv/srv_oplock.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
@@ -55,7 +56,7 @@ Task<NtStatus> handle_create(SmbRequest& req) {
   if (!s) co_return NtStatus::UserSessionDeleted;
   TreeConnect* t = find_tree(req, *s);
   if (!t) co_return NtStatus::NetworkNameDeleted;
-  if (t->is_ipc) co_return NtStatus::ObjectNameNotFound;  // named pipes: the IPC$ issue
+  if (t->is_ipc) co_return co_await ipc_create(req, *r);  // named pipes (srv_ipc.cpp)
   if (r->create_disposition > static_cast<uint32_t>(CreateDisposition::OverwriteIf)) {
     co_return NtStatus::InvalidParameter;
   }
@@ -199,6 +200,7 @@ Task<NtStatus> handle_read(SmbRequest& req) {
   if (!r) co_return r.status();
   Open* o = find_open(req, r->file_id.persistent, r->file_id.volatile_id);
   if (!o) co_return NtStatus::FileClosed;
+  if (o->is_pipe) co_return co_await ipc_read(req, *r);
   auto st0 = check_io_size(conn, req.hdr, r->length);
   if (!nt_success(st0)) co_return st0;
   if (o->is_directory) co_return NtStatus::InvalidDeviceRequest;

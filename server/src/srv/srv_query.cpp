@@ -7,6 +7,7 @@
 #include "lwsmb/proto/smb2_query.hpp"
 #include "srv/smb_connection.hpp"
 #include "srv/srv_oplock.hpp"
+#include "srv/srv_ipc.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
 
@@ -187,9 +188,11 @@ Task<NtStatus> handle_ioctl(SmbRequest& req) {
     case smb2::fsctl::kDfsGetReferrals:
     case smb2::fsctl::kDfsGetReferralsEx:
       co_return NtStatus::NotFound;
-    case smb2::fsctl::kQueryNetworkInterfaceInfo:
     case smb2::fsctl::kPipeTransceive:
+    case smb2::fsctl::kPipePeek:
     case smb2::fsctl::kPipeWait:
+      co_return co_await ipc_ioctl(req, *r);  // named pipes (srv_ipc.cpp)
+    case smb2::fsctl::kQueryNetworkInterfaceInfo:
       co_return NtStatus::NotSupported;
     default:
       break;

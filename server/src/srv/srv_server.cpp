@@ -14,6 +14,8 @@
 
 #include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/fscc.hpp"
+#include "lwsmb/rpc/srvsvc.hpp"
+#include "lwsmb/server/npfs_driver.hpp"
 #include "lwsmb/server/pvfs_driver.hpp"
 #include "srv/smb_connection.hpp"
 
@@ -45,6 +47,10 @@ std::vector<in_addr> listen_addresses(const GlobalConfig& g) {
   return out;
 }
 
+bool s_has_ipc(const std::vector<rpc::RpcShare>& shares) {
+  return std::any_of(shares.begin(), shares.end(), [](const auto& s) { return s.name == "IPC$"; });
+}
+
 }  // namespace
 
 SrvServer::SrvServer(const ServerConfig& config, const SrvRunOptions& options)
@@ -72,6 +78,40 @@ SrvServer::SrvServer(const ServerConfig& config, const SrvRunOptions& options)
       }
     }
     shares_.push_back(s);
+  }
+  start_rpc();
+}
+
+void SrvServer::start_rpc() {
+  auto st = io_.register_driver("\\npfs", make_npfs_driver());
+  if (!nt_success(st)) {
+    log::error("cannot register npfs: ", ntstatus_name(st));
+    return;
+  }
+  const auto& g = config_.global;
+  auto info = std::make_shared<rpc::RpcServerInfo>();
+  info->netbios_name = g.netbios_name;
+  info->workgroup = g.workgroup;
+  info->comment = g.server_string;
+  for (const auto& s : shares_) {
+    rpc::RpcShare r;
+    r.name = s.config->name;
+    r.comment = s.config->comment;
+    r.path = s.config->path;
+    r.type = s.ipc ? rpc::share_type::kIpc | rpc::share_type::kSpecial : rpc::share_type::kDiskTree;
+    r.browseable = s.config->browseable;
+    info->shares.push_back(std::move(r));
+  }
+  if (!s_has_ipc(info->shares)) {
+    info->shares.push_back(
+        {"IPC$", "IPC Service", "", rpc::share_type::kIpc | rpc::share_type::kSpecial, true});
+  }
+  rpc_ = std::make_unique<rpc::RpcServer>(io_);
+  rpc_->register_interface(rpc::make_srvsvc_interface(info));
+  rpc_->register_interface(rpc::make_wkssvc_interface(info));
+  for (const char* pipe : {"srvsvc", "wkssvc"}) {
+    auto est = rpc_->add_endpoint(std::string("\\npfs\\") + pipe, std::string("\\PIPE\\") + pipe);
+    if (!nt_success(est)) log::error("rpc endpoint ", pipe, ": ", ntstatus_name(est));
   }
 }
 
@@ -185,6 +225,7 @@ void SrvServer::forget(uint64_t connection_id) {
 
 void SrvServer::stop() {
   if (stopping_.exchange(true)) return;
+  if (rpc_) rpc_->stop();
   std::map<uint64_t, std::shared_ptr<SmbConnection>> conns;
   {
     std::lock_guard lock(mutex_);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lwsmb/iocore/io_manager.hpp"
+#include "lwsmb/rpc/rpc_server.hpp"
 #include "lwsmb/server/config.hpp"
 #include "lwsmb/server/passdb.hpp"
 #include "lwsmb/server/srv.hpp"
@@ -49,11 +50,14 @@ class SrvServer {
 
  private:
   void post_accept(size_t listener);
+  // npfs and the srvsvc / wkssvc endpoints on it (IPC$).
+  void start_rpc();
 
   const ServerConfig& config_;
   SrvRunOptions options_;
   IoManager io_;
   std::vector<SrvShare> shares_;
+  std::unique_ptr<rpc::RpcServer> rpc_;
   std::vector<UniqueFd> listeners_;
   uint16_t bound_port_ = 0;
   std::array<std::byte, 16> server_guid_{};

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -56,6 +57,16 @@ struct SecurityContext {
   std::vector<uint32_t> groups;
 };
 
+// The server end of a new named pipe instance (NtCreateNamedPipeFile in the design talk): a
+// CREATE carrying these makes an instance instead of connecting to one. Only npfs honours it.
+struct NamedPipeCreateParams {
+  uint32_t pipe_type = pipe_value::kMessageType;
+  uint32_t read_mode = pipe_value::kMessageMode;
+  uint32_t max_instances = 0xFFFFFFFF;  // unlimited
+  uint32_t inbound_quota = 65536;
+  uint32_t outbound_quota = 65536;
+};
+
 struct CreateArgs {
   // Driver-relative path, backslash separated, UTF-8, no leading backslash ("" is the root).
   // The I/O manager strips the namespace prefix before the driver sees it.
@@ -75,6 +86,8 @@ struct CreateArgs {
   // atomically with the create) and, set by the driver on success, the level granted.
   uint8_t requested_oplock = 0;
   uint8_t granted_oplock = 0;
+  // Set: create the server end of a named pipe instance (see NamedPipeCreateParams).
+  std::optional<NamedPipeCreateParams> named_pipe;
 };
 
 // Oplock levels (the SMB2 values, MS-SMB2 2.2.14; MS-FSA 2.1.5.17 LEVEL_TWO, LEVEL_ONE, BATCH).

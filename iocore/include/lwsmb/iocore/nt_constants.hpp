@@ -91,4 +91,32 @@ inline constexpr uint8_t kIndexSpecified = 0x04;
 inline constexpr uint8_t kReopen = 0x10;
 }  // namespace query_directory_flag
 
+// Named pipe file system controls (MS-FSCC 2.3: FSCTL_PIPE_*), answered by the npfs driver.
+namespace fsctl_pipe {
+inline constexpr uint32_t kDisconnect = 0x00110004;  // server end: drop the client
+inline constexpr uint32_t kListen = 0x00110008;      // server end: wait for a client
+inline constexpr uint32_t kPeek = 0x0011400C;
+inline constexpr uint32_t kWait = 0x00110018;  // on the npfs root: wait for a free instance
+inline constexpr uint32_t kTransceive = 0x0011C017;
+}  // namespace fsctl_pipe
+
+// MS-FSCC 2.4.29 / 2.4.30 FILE_PIPE_INFORMATION and FILE_PIPE_LOCAL_INFORMATION values.
+namespace pipe_value {
+inline constexpr uint32_t kByteStreamType = 0;
+inline constexpr uint32_t kMessageType = 1;
+inline constexpr uint32_t kByteStreamMode = 0;
+inline constexpr uint32_t kMessageMode = 1;
+inline constexpr uint32_t kQueueOperation = 0;  // CompletionMode: blocking
+inline constexpr uint32_t kCompleteOperation = 1;
+inline constexpr uint32_t kInbound = 0;  // NamedPipeConfiguration
+inline constexpr uint32_t kOutbound = 1;
+inline constexpr uint32_t kFullDuplex = 2;
+inline constexpr uint32_t kDisconnectedState = 1;  // NamedPipeState
+inline constexpr uint32_t kListeningState = 2;
+inline constexpr uint32_t kConnectedState = 3;
+inline constexpr uint32_t kClosingState = 4;
+inline constexpr uint32_t kClientEnd = 0;  // NamedPipeEnd
+inline constexpr uint32_t kServerEnd = 1;
+}  // namespace pipe_value
+
 }  // namespace lwsmb

@@ -101,6 +101,8 @@ enum class NtStatus : uint32_t {
   NoLogonServers = 0xC000005E,
   TimeDifferenceAtDc = 0xC0000133,
   RpcProtocolError = 0xC002001D,
+  RpcUnknownIf = 0xC002000C,
+  RpcCallFailed = 0xC002001B,
 };
 
 // "STATUS_SUCCESS", "STATUS_SHARING_VIOLATION", ...; unknown values give "STATUS_UNKNOWN".

@@ -6,11 +6,17 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lwsmb/iocore/result.hpp"
 
 namespace lwsmb::rpc {
+
+// UTF-8 <-> UTF-16 for NDR strings. Invalid sequences become U+FFFD (names come from our own
+// configuration or a peer's string, which is only displayed or compared).
+std::u16string utf8_to_utf16(std::string_view s);
+std::string utf16_to_utf8(std::u16string_view s);
 
 class NdrWriter {
  public:
@@ -24,7 +30,11 @@ class NdrWriter {
   // Conformant varying string: max_count, offset 0, actual_count, then UTF-16 units.
   // with_nul appends the terminating NUL as MS-SRVS wchar_t* strings carry it.
   void conformant_varying_string(std::u16string_view s, bool with_nul = true);
+  // Raw bytes, unaligned (a UUID, a uni-dimensional byte array's elements).
+  void bytes(std::span<const std::byte> b);
   const std::vector<std::byte>& data() const { return out_; }
+  std::vector<std::byte> take() { return std::move(out_); }
+  size_t size() const { return out_.size(); }
 
  private:
   std::vector<std::byte> out_;
@@ -45,6 +55,11 @@ class NdrReader {
   // STATUS_INVALID_PARAMETER (via ok()==false) when offset != 0, actual > max, or the count
   // runs past the buffer or past max_units.
   bool conformant_varying_string(std::u16string* s, uint32_t max_units = 65536);
+  bool bytes(std::span<std::byte> out);
+  // A conformant array's max_count: fails unless count elements of at least min_element_size
+  // bytes each can still follow, so no decoder allocates for a count the buffer cannot hold.
+  bool array_count(uint32_t* count, size_t min_element_size);
+  bool fail() { return ok_ = false; }
   bool ok() const { return ok_; }
   size_t offset() const { return pos_; }
   size_t remaining() const { return in_.size() - pos_; }

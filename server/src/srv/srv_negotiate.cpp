@@ -178,8 +178,8 @@ Task<NtStatus> handle_negotiate(SmbRequest& req) {
   st.signing_algorithm = signing;
   st.cipher = cipher;
   st.server_capabilities = resp.capabilities;
-  log::debug("connection ", conn.id(), ": dialect ", dialect, " client capabilities ",
-             r->capabilities, " cipher ", cipher, " signing ", static_cast<int>(signing));
+  log::info("connection ", conn.id(), ": dialect ", dialect, " client capabilities ",
+            r->capabilities, " cipher ", cipher, " signing ", static_cast<int>(signing));
   st.client_capabilities = r->capabilities;
   st.client_security_mode = r->security_mode;
   st.client_guid = r->client_guid;

@@ -1,5 +1,8 @@
 // Kerberos acceptor over MIT GSSAPI (RFC 4121): keytab credentials, AP-REQ in, AP-REP out, the
 // client principal mapped to a local user and the SSPI session key for SMB (MS-SMB2 3.3.5.5.3).
+#include <krb5.h>
+#include <profile.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -21,6 +24,21 @@ bool iequals(std::string_view a, std::string_view b) {
 // A GSS token for krb5 starts with [APPLICATION 0] (RFC 2743 3.1); anything else is not ours.
 bool looks_like_gss_token(std::span<const std::byte> t) {
   return t.size() >= 2 && t[0] == std::byte{0x60};
+}
+
+// MIT reports an acceptor context's lifetime as the ticket's end time plus the allowed clock
+// skew ("clockskew" in krb5.conf, 300 s by default). Session expiry wants the end time itself.
+uint32_t clock_skew_seconds() {
+  krb5_context kctx = nullptr;
+  if (krb5_init_context(&kctx) != 0) return 300;
+  int skew = 300;
+  profile_t profile = nullptr;
+  if (krb5_get_profile(kctx, &profile) == 0) {
+    profile_get_integer(profile, "libdefaults", "clockskew", nullptr, 300, &skew);
+    profile_release(profile);
+  }
+  krb5_free_context(kctx);
+  return skew > 0 ? static_cast<uint32_t>(skew) : 0;
 }
 
 }  // namespace
@@ -66,10 +84,10 @@ Result<KerberosAcceptor::Step> KerberosAcceptor::step(std::span<const std::byte>
   gss_buffer_desc in = gss::view(input);
   gss::Name client;
   gss::OwnedBuffer out;
-  OM_uint32 flags = 0, time_rec = 0;
+  OM_uint32 flags = 0;
   major =
       gss_accept_sec_context(&minor, s_->ctx.out(), s_->cred.get(), &in, GSS_C_NO_CHANNEL_BINDINGS,
-                             client.out(), nullptr, out.get(), &flags, &time_rec, nullptr);
+                             client.out(), nullptr, out.get(), &flags, nullptr, nullptr);
   if (GSS_ERROR(major)) {
     log::info("kerberos: ticket refused: ", gss::status_text(major, minor));
     s_->failed = true;
@@ -85,8 +103,9 @@ Result<KerberosAcceptor::Step> KerberosAcceptor::step(std::span<const std::byte>
   KerberosAuthResult r;
   r.principal = client.display();
   gss::Name target;
-  if (GSS_ERROR(gss_inquire_context(&minor, s_->ctx.get(), nullptr, target.out(), nullptr, nullptr,
-                                    nullptr, nullptr, nullptr))) {
+  OM_uint32 lifetime = 0;
+  if (GSS_ERROR(gss_inquire_context(&minor, s_->ctx.get(), nullptr, target.out(), &lifetime,
+                                    nullptr, nullptr, nullptr, nullptr))) {
     s_->failed = true;
     return NtStatus::LogonFailure;
   }
@@ -117,7 +136,10 @@ Result<KerberosAcceptor::Step> KerberosAcceptor::step(std::span<const std::byte>
     return key.status();
   }
   r.session_key = std::move(*key);
-  if (time_rec != GSS_C_INDEFINITE) r.lifetime_seconds = time_rec;
+  if (lifetime != GSS_C_INDEFINITE) {
+    const uint32_t skew = clock_skew_seconds();
+    r.lifetime_seconds = lifetime > skew ? lifetime - skew : 0;
+  }
   step.done = true;
   step.result = std::move(r);
   s_->done = true;

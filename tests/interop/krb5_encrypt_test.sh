@@ -77,6 +77,16 @@ grep -q NT_STATUS_LOGON_FAILURE <<<"$out" || lw_fail "ticket for another service
 grep -q "not found in keytab" "$LW_TMP/lwserver.log" || lw_fail "keytab miss not logged"
 echo "ok ticket for another service refused"
 
+# A Kerberos session ends with its ticket (MS-SMB2 3.3.5.2.9): a 6-second ticket works at once
+# and gets STATUS_NETWORK_SESSION_EXPIRED after it ran out.
+kdc_kinit "$LW_USER" "$LW_PASS" -l 6s || lw_fail "kinit -l 6s failed"
+out=$( (echo ls; sleep 8; echo ls; echo quit) | (cd "$work" && timeout 60 smbclient \
+  "//$KDC_HOST/share" -I 127.0.0.1 -p "$LW_PORT" --use-kerberos=required \
+  --use-krb5-ccache="$KRB5CCNAME" 2>&1) || true)
+grep -q hello.txt <<<"$out" || lw_fail "short ticket: first ls failed: $out"
+grep -q NT_STATUS_NETWORK_SESSION_EXPIRED <<<"$out" || lw_fail "session did not expire: $out"
+echo "ok kerberos session expires with its ticket"
+
 # NTLM keeps working next to Kerberos; a wrong password is a logon failure.
 out=$(smbu share -c ls)
 grep -q hello.txt <<<"$out" || lw_fail "NTLM next to Kerberos: $out"

@@ -37,6 +37,8 @@ NtStatus check_session_setup_allowed(const ConnectionState& st, const GlobalConf
 NtStatus apply_session_policy(const ConnectionState& st, const GlobalConfig& g, Session& s,
                               const auth::AuthResult& result, uint16_t& session_flags) {
   if (result.kerberos && result.lifetime_seconds) {
+    log::debug("session ", s.session_id, ": Kerberos ticket valid for ", *result.lifetime_seconds,
+               " s");
     s.expires_at =
         std::chrono::steady_clock::now() + std::chrono::seconds(*result.lifetime_seconds);
   } else {

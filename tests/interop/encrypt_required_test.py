@@ -40,3 +40,24 @@ if mode == "share":
     # The other share still takes unencrypted requests on the same session.
     conn.listPath("share", "*")
 print(f"encrypt required ({mode}): ok, listed {names}")
+
+# A transform message that does not decrypt (random ciphertext and tag under the live session)
+# closes the connection (MS-SMB2 3.3.5.2.1.1): no answer, end of stream.
+import os
+import socket
+import struct
+
+sock = smb3._NetBIOSSession.get_socket()
+body = os.urandom(120)
+transform = (b"\xfdSMB" + os.urandom(16) + os.urandom(11) + b"\0" * 5 +
+             struct.pack("<IHHQ", len(body), 0, 1, session["SessionID"]))
+frame = transform + body
+sock.sendall(struct.pack(">I", len(frame)) + frame)
+sock.settimeout(10)
+try:
+    rest = sock.recv(4096)
+except (ConnectionResetError, socket.timeout) as e:
+    rest = b"" if isinstance(e, ConnectionResetError) else None
+if rest != b"":
+    raise SystemExit(f"FAIL: the connection stayed open after a bad transform message: {rest!r}")
+print("bad transform message: connection closed")

@@ -180,6 +180,14 @@ Result<NtlmAuthResult> NtlmServer::authenticate(std::span<const std::byte> msg) 
   const ByteSpan proof = f->nt.first(kNtProofLen);
   const ByteSpan blob = f->nt.subspan(kNtProofLen);
   if (blob[0] != std::byte{1} || blob[1] != std::byte{1}) return kStatusLogonFailure;
+  // An NTLMv2 blob whose AV pair list does not parse is a malformed message, answered before
+  // any password check as Windows and Samba do (Samba bug 14932).
+  auto pairs = ntlm::parse_av_pairs(blob.subspan(kBlobHeaderLen));
+  if (!pairs) return NtStatus::InvalidParameter;
+  uint32_t av_flags = 0;
+  if (const AvPair* p = ntlm::find_av(*pairs, AvId::Flags)) {
+    if (!wire::get_u32(p->value, 0, av_flags)) return NtStatus::InvalidParameter;
+  }
 
   if (!s_->cfg.lookup_nt_hash) return kStatusLogonFailure;
   auto hash = s_->cfg.lookup_nt_hash(*user, *domain);
@@ -221,12 +229,6 @@ Result<NtlmAuthResult> NtlmServer::authenticate(std::span<const std::byte> msg) 
   }
 
   // MIC (MS-NLMP 3.2.5.1.2): present when the client's MsvAvFlags has bit 0x2.
-  auto pairs = ntlm::parse_av_pairs(blob.subspan(kBlobHeaderLen));
-  if (!pairs) return kStatusLogonFailure;
-  uint32_t av_flags = 0;
-  if (const AvPair* p = ntlm::find_av(*pairs, AvId::Flags)) {
-    if (!wire::get_u32(p->value, 0, av_flags)) return kStatusLogonFailure;
-  }
   if (av_flags & ntlm::kAvFlagMicPresent) {
     if (msg.size() < ntlm::kAuthHeaderWithMic || payload_start(msg) < ntlm::kAuthHeaderWithMic) {
       return NtStatus::InvalidParameter;

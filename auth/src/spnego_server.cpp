@@ -1,28 +1,62 @@
-// SPNEGO acceptor over NTLMSSP for SMB2 SESSION_SETUP (RFC 4178 5, MS-SPNG 3.2.5).
+// SPNEGO acceptor over NTLMSSP and krb5 for SMB2 SESSION_SETUP (RFC 4178 5, MS-SPNG 3.2.5).
 #include <algorithm>
 
 #include "lwsmb/auth/spnego.hpp"
+#include "lwsmb/proto/fscc.hpp"
 
 namespace lwsmb::auth {
 
 using Bytes = std::vector<std::byte>;
 
+namespace {
+
+AuthResult from_ntlm(NtlmAuthResult r) {
+  AuthResult a;
+  a.user = std::move(r.user);
+  a.domain = std::move(r.domain);
+  a.workstation = std::move(r.workstation);
+  a.guest = r.guest;
+  a.anonymous = r.anonymous;
+  a.session_key.assign(r.session_key.begin(), r.session_key.end());
+  return a;
+}
+
+AuthResult from_kerberos(KerberosAuthResult r) {
+  AuthResult a;
+  a.user = proto::fscc::utf8_to_utf16(r.user).value_or(u"");
+  a.domain = proto::fscc::utf8_to_utf16(r.realm).value_or(u"");
+  a.session_key = std::move(r.session_key);
+  a.kerberos = true;
+  a.lifetime_seconds = r.lifetime_seconds;
+  return a;
+}
+
+bool is_krb5(const Oid& o) {
+  return o == oid_kerberos5() || o == oid_ms_kerberos5();
+}
+
+}  // namespace
+
 struct SpnegoServer::State {
-  explicit State(NtlmServerConfig cfg) : ntlm(std::move(cfg)) {}
+  State(NtlmServerConfig cfg, std::optional<KerberosAcceptorConfig> k) : ntlm(std::move(cfg)) {
+    if (k) krb5.emplace(std::move(*k));
+  }
   NtlmServer ntlm;
+  std::optional<KerberosAcceptor> krb5;
   enum class Phase { Start, AwaitNegotiate, AwaitAuthenticate, Done } phase = Phase::Start;
   bool raw = false;           // bare NTLMSSP, no SPNEGO framing
   bool mic_required = false;  // NTLMSSP was not the initiator's first choice (RFC 4178 5)
   Bytes mech_types_der;
 };
 
-SpnegoServer::SpnegoServer(NtlmServerConfig config)
-    : s_(std::make_unique<State>(std::move(config))) {}
+SpnegoServer::SpnegoServer(NtlmServerConfig config, std::optional<KerberosAcceptorConfig> kerberos)
+    : s_(std::make_unique<State>(std::move(config), std::move(kerberos))) {}
 SpnegoServer::~SpnegoServer() = default;
 SpnegoServer::SpnegoServer(SpnegoServer&&) noexcept = default;
 SpnegoServer& SpnegoServer::operator=(SpnegoServer&&) noexcept = default;
 
-std::vector<std::byte> SpnegoServer::negotiate_token() {
+std::vector<std::byte> SpnegoServer::negotiate_token(bool kerberos) {
+  if (kerberos) return spnego_neg_token_init({oid_ms_kerberos5(), oid_kerberos5(), oid_ntlmssp()});
   return spnego_neg_token_init({oid_ntlmssp()});
 }
 
@@ -42,6 +76,26 @@ Result<SpnegoServer::Step> SpnegoServer::step(std::span<const std::byte> input) 
         return out;
       }
       const auto& mechs = init->mech_types;
+      if (s_->krb5 && !mechs.empty() && is_krb5(mechs.front()) && init->mech_token) {
+        // The AP-REQ came as the optimistic token of the client's first choice.
+        auto k = s_->krb5->step(*init->mech_token);
+        if (!k) return k.status();
+        if (!k->done) return kStatusLogonFailure;  // multi-leg krb5 (DCE style) is not spoken
+        NegTokenResp resp;
+        resp.neg_state = NegState::AcceptCompleted;
+        resp.supported_mech = mechs.front();
+        resp.response_token = std::move(k->output);
+        // A client mechListMIC is optional here (krb5 was its first choice) but checked if sent.
+        if (init->mech_list_mic &&
+            !s_->krb5->verify_mic(init->mech_types_der, *init->mech_list_mic)) {
+          return kStatusLogonFailure;
+        }
+        s_->phase = State::Phase::Done;
+        out.output = spnego_neg_token_resp(resp);
+        out.done = true;
+        out.result = from_kerberos(std::move(*k->result));
+        return out;
+      }
       if (std::find(mechs.begin(), mechs.end(), oid_ntlmssp()) == mechs.end()) {
         return kStatusLogonFailure;
       }
@@ -86,7 +140,7 @@ Result<SpnegoServer::Step> SpnegoServer::step(std::span<const std::byte> input) 
       if (!result) return result.status();
       out.done = true;
       if (s_->raw) {
-        out.result = std::move(*result);
+        out.result = from_ntlm(std::move(*result));
         return out;
       }
       // mechListMIC (RFC 4178 5, MS-SPNG 3.3.5.1): verify the initiator's when sent, and answer
@@ -106,7 +160,7 @@ Result<SpnegoServer::Step> SpnegoServer::step(std::span<const std::byte> input) 
         return kStatusLogonFailure;
       }
       out.output = spnego_neg_token_resp(r);
-      out.result = std::move(*result);
+      out.result = from_ntlm(std::move(*result));
       return out;
     }
     case State::Phase::Done:

@@ -10,6 +10,7 @@ lw_start_server "$lwserver"
 work=$LW_TMP/client
 mkdir -p "$work"
 head -c 200000 /dev/urandom >"$work/small.bin"
+head -c $((64 * 1024 * 1024)) /dev/urandom >"$work/big.bin"
 
 smb() {  # smb PROTO PROTECTION SHARE COMMANDS
   smbclient "//127.0.0.1/$3" -p "$LW_PORT" -U "$LW_USER%$LW_PASS" -m "$1" \
@@ -36,7 +37,6 @@ for proto in SMB3_11 SMB3 SMB2_10 SMB2_02; do
 done
 
 # A 64 MiB round trip, byte for byte.
-head -c $((64 * 1024 * 1024)) /dev/urandom >"$work/big.bin"
 out=$(cd "$work" && smb SMB3_11 sign share "put big.bin; get big.bin big.back")
 grep -q 'NT_STATUS' <<<"$out" && lw_fail "64 MiB: $out"
 cmp "$work/big.bin" "$LW_TMP/share/big.bin" || lw_fail "64 MiB put changed the data"
@@ -50,19 +50,25 @@ out=$(smb SMB3_11 sign share "mkdir masked")
 [ "$(stat -c %a "$LW_TMP/share/masked")" = 750 ] || lw_fail "directory mask: $(stat -c %a "$LW_TMP/share/masked")"
 echo "ok ownership and masks"
 
-# SMB 3 encryption: every cipher on 3.1.1, AES-128-CCM on 3.0.2 (its only one), with 8 MiB
-# messages in both directions.
-head -c $((8 * 1024 * 1024 + 12345)) /dev/urandom >"$work/enc.bin"
+# SMB 3 encryption (--client-protection=encrypt): ls, put, get and a 64 MiB round trip with every
+# cipher on 3.1.1 (SMB3_11, and SMB3, smbclient's name for the highest 3.x), and AES-128-CCM,
+# the only cipher, on 3.0 and 3.0.2. The server log must show the cipher that was picked.
 for spec in SMB3_11:AES-128-GCM SMB3_11:AES-128-CCM SMB3_11:AES-256-GCM SMB3_11:AES-256-CCM \
-  SMB3_02:AES-128-CCM; do
+  SMB3:AES-128-GCM SMB3:AES-256-GCM SMB3_02:AES-128-CCM SMB3_00:AES-128-CCM; do
   proto=${spec%%:*} cipher=${spec#*:}
   rm -f "$work/enc.back"
   out=$(cd "$work" && smbclient //127.0.0.1/share -p "$LW_PORT" -U "$LW_USER%$LW_PASS" -m "$proto" \
     --client-protection=encrypt --option="client smb3 encryption algorithms=$cipher" \
-    -c "put enc.bin; get enc.bin enc.back; del enc.bin" 2>&1 || true)
+    -c "put big.bin enc.bin; ls; get enc.bin enc.back; del enc.bin" 2>&1 || true)
   grep -q 'NT_STATUS' <<<"$out" && lw_fail "encrypted $spec: $out"
-  cmp "$work/enc.bin" "$work/enc.back" || lw_fail "encrypted $spec: get returned other data"
-  echo "ok encrypted $spec"
+  grep -q 'enc.bin' <<<"$out" || lw_fail "encrypted $spec: ls does not show enc.bin: $out"
+  cmp "$work/big.bin" "$work/enc.back" || lw_fail "encrypted $spec: get returned other data"
+  [ ! -e "$LW_TMP/share/enc.bin" ] || lw_fail "encrypted $spec: del left the file"
+  echo "ok encrypted $spec (64 MiB)"
+done
+# The picked cipher ids (1 CCM-128, 2 GCM-128, 3 CCM-256, 4 GCM-256) in the NEGOTIATE log lines.
+for id in 1 2 3 4; do
+  grep -q " cipher $id signing" "$LW_TMP/lwserver.log" || lw_fail "cipher $id was never negotiated"
 done
 
 # Errors: wrong password, unknown share, write to a read-only share.

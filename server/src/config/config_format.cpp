@@ -68,14 +68,17 @@ std::string format_config(const ServerConfig& config) {
   ss << "# Global parameters\n[global]\n";
   put(ss, "bind interfaces only", bool_name(g.bind_interfaces_only));
   put(ss, "interfaces", list_text(g.interfaces));
+  put(ss, "kerberos keytab", g.kerberos_keytab);
   put(ss, "log file", g.log_file);
   put(ss, "log level", std::to_string(g.log_level));
   put(ss, "map to guest", map_to_guest_name(g.map_to_guest));
   put(ss, "netbios name", g.netbios_name);
   put(ss, "passdb", g.passdb);
+  put(ss, "realm", g.realm);
   put(ss, "server max protocol", protocol_name(g.server_max_protocol));
   put(ss, "server min protocol", protocol_name(g.server_min_protocol));
   put(ss, "server signing", signing_name(g.server_signing));
+  put(ss, "server smb encrypt", encrypt_name(g.smb_encrypt));
   put(ss, "server string", g.server_string);
   put(ss, "smb ports", ports_text(g.smb_ports));
   put(ss, "workgroup", g.workgroup);
@@ -90,6 +93,7 @@ std::string format_config(const ServerConfig& config) {
     put(ss, "invalid users", list_text(s.invalid_users));
     put(ss, "path", s.path);
     put(ss, "read only", bool_name(s.read_only));
+    put(ss, "smb encrypt", encrypt_name(s.smb_encrypt));
     put(ss, "valid users", list_text(s.valid_users));
   }
   return ss.str();

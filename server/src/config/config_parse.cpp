@@ -70,6 +70,12 @@ void set_passdb_backend(GlobalConfig& g, std::string_view v, ValueDiag& d) {
   if (colon != std::string_view::npos) set_passdb(g, trim(v.substr(colon + 1)), d);
 }
 
+void set_keytab(GlobalConfig& g, std::string_view v, ValueDiag&) {
+  // Samba writes "FILE:/path"; a bare path is the same.
+  if (v.starts_with("FILE:") || v.starts_with("file:")) v.remove_prefix(5);
+  g.kerberos_keytab = v;
+}
+
 const GlobalParam kGlobalParams[] = {
     {"smbports", [](GlobalConfig& g, std::string_view v,
                     ValueDiag& d) { assign(g.smb_ports, parse_ports(v, d)); }},
@@ -95,6 +101,9 @@ const GlobalParam kGlobalParams[] = {
     {"netbiosname", [](GlobalConfig& g, std::string_view v, ValueDiag&) { g.netbios_name = v; }},
     {"workgroup", [](GlobalConfig& g, std::string_view v, ValueDiag&) { g.workgroup = v; }},
     {"serverstring", [](GlobalConfig& g, std::string_view v, ValueDiag&) { g.server_string = v; }},
+    {"kerberoskeytab", set_keytab},
+    {"dedicatedkeytabfile", set_keytab},
+    {"realm", [](GlobalConfig& g, std::string_view v, ValueDiag&) { g.realm = v; }},
 };
 
 void set_path(ShareConfig& s, std::string_view v, ValueDiag&) {
@@ -119,6 +128,10 @@ void set_directory_mask(ShareConfig& s, std::string_view v, ValueDiag& d) {
   assign(s.directory_mask, parse_mask(v, d));
 }
 
+void set_encrypt(ShareConfig& s, std::string_view v, ValueDiag& d) {
+  assign(s.smb_encrypt, parse_encrypt(v, d));
+}
+
 const ShareParam kShareParams[] = {
     {"path", set_path},
     {"directory", set_path},
@@ -140,6 +153,8 @@ const ShareParam kShareParams[] = {
     {"createmode", set_create_mask},
     {"directorymask", set_directory_mask},
     {"directorymode", set_directory_mask},
+    {"smbencrypt", set_encrypt},
+    {"serversmbencrypt", set_encrypt},
 };
 
 template <class Table>
@@ -314,6 +329,9 @@ class Parser {
         max_origin_ = Origin{file, lineno};
     } else if (const auto* s = find_param(kShareParams, nk)) {
       s->set(state_ == State::Share ? cfg_.shares.back() : defaults_, value, d);
+      // In [global], "smb encrypt" is also the session-wide setting (as in Samba).
+      if (state_ == State::Global && (nk == "smbencrypt" || nk == "serversmbencrypt"))
+        cfg_.global.smb_encrypt = defaults_.smb_encrypt;
     } else {
       message(false, file, lineno, "unknown parameter " + quoted_key);
       return;

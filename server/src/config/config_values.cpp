@@ -103,6 +103,21 @@ std::optional<SigningPolicy> parse_signing(std::string_view v, ValueDiag& d) {
   return std::nullopt;
 }
 
+std::optional<EncryptPolicy> parse_encrypt(std::string_view v, ValueDiag& d) {
+  auto s = normalize_key(trim(v));
+  // Samba's spellings (lib/param/loadparm.c enum_smb_encryption_vals).
+  if (s == "off" || s == "no" || s == "false" || s == "0" || s == "disabled")
+    return EncryptPolicy::Off;
+  if (s == "auto" || s == "default" || s == "ifrequired" || s == "enabled")
+    return EncryptPolicy::Auto;
+  if (s == "desired" || s == "yes" || s == "true" || s == "on" || s == "1")
+    return EncryptPolicy::Desired;
+  if (s == "required" || s == "mandatory" || s == "force" || s == "forced" || s == "enforced")
+    return EncryptPolicy::Required;
+  d.error = "invalid smb encrypt " + quoted(trim(v)) + " (use off, auto, desired or required)";
+  return std::nullopt;
+}
+
 std::optional<MapToGuest> parse_map_to_guest(std::string_view v, ValueDiag& d) {
   auto s = normalize_key(trim(v));
   if (s == "never") return MapToGuest::Never;
@@ -193,6 +208,20 @@ const char* signing_name(SigningPolicy p) {
     case SigningPolicy::Mandatory:
       return "mandatory";
     case SigningPolicy::Auto:
+      break;
+  }
+  return "auto";
+}
+
+const char* encrypt_name(EncryptPolicy p) {
+  switch (p) {
+    case EncryptPolicy::Off:
+      return "off";
+    case EncryptPolicy::Desired:
+      return "desired";
+    case EncryptPolicy::Required:
+      return "required";
+    case EncryptPolicy::Auto:
       break;
   }
   return "auto";

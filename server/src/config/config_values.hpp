@@ -29,6 +29,8 @@ std::optional<bool> parse_bool(std::string_view v, ValueDiag& d);
 // and clamp to SMB2_02 for the minimum, an error for the maximum (we speak SMB2+ only).
 std::optional<uint16_t> parse_protocol(std::string_view v, bool is_min, ValueDiag& d);
 std::optional<SigningPolicy> parse_signing(std::string_view v, ValueDiag& d);
+// off/no/disabled, auto/default/if_required, desired/yes, required/mandatory/force.
+std::optional<EncryptPolicy> parse_encrypt(std::string_view v, ValueDiag& d);
 std::optional<MapToGuest> parse_map_to_guest(std::string_view v, ValueDiag& d);
 // Octal permission bits, at most 07777.
 std::optional<uint32_t> parse_mask(std::string_view v, ValueDiag& d);
@@ -43,6 +45,7 @@ std::vector<std::string> parse_list(std::string_view v);
 const char* bool_name(bool b);
 const char* signing_name(SigningPolicy p);
 const char* map_to_guest_name(MapToGuest m);
+const char* encrypt_name(EncryptPolicy p);
 std::string mask_text(uint32_t mask);
 std::string list_text(const std::vector<std::string>& items);
 

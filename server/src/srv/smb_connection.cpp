@@ -11,6 +11,7 @@
 #include "srv/srv_oplock.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
+#include "srv/srv_session_policy.hpp"
 #include "srv/srv_transform.hpp"
 
 namespace lwsmb::server {
@@ -349,6 +350,9 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
       if (nt_success(st) && needs_session(h->command) && !session_ok) {
         // A related request whose predecessor had no valid session is malformed as a chain.
         st = related ? NtStatus::InvalidParameter : NtStatus::UserSessionDeleted;
+      }
+      if (nt_success(st) && session_ok && needs_session(h->command)) {
+        st = check_request_policy(*s, req.tree_id, h->command, encrypted.has_value());
       }
       if (nt_success(st) && related && uses_file_id(h->command) &&
           !nt_success(chain.create_status)) {

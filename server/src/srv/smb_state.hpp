@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -40,6 +41,7 @@ struct TreeConnect {
   const SrvShare* share = nullptr;
   bool is_ipc = false;
   uint32_t maximal_access = 0;
+  bool reject_unencrypted = false;  // "smb encrypt = required" share (MS-SMB2 3.3.5.2.11)
 };
 
 struct Session {
@@ -57,6 +59,10 @@ struct Session {
   std::vector<std::byte> encryption_key;  // ServerOut: responses (3.x with a cipher)
   std::vector<std::byte> decryption_key;  // ServerIn: requests
   bool signing_required = false;
+  bool encrypt_data = false;        // Session.EncryptData (MS-SMB2 3.3.1.8)
+  bool reject_unencrypted = false;  // global "smb encrypt = required"
+  // Kerberos sessions end with their ticket (MS-SMB2 3.3.5.5.3 Session.ExpirationTime).
+  std::optional<std::chrono::steady_clock::time_point> expires_at;
   auth::PreauthHash preauth;  // 3.1.1
   std::map<uint32_t, TreeConnect> trees;
   uint32_t next_tree_id = 1;

@@ -76,7 +76,7 @@ std::vector<std::byte> smb1_negotiate_answer(SmbConnection& conn,
     st.signing_algorithm = auth::SigningAlgorithm::HmacSha256;
   }
   auto resp = base_response(conn, dialect);
-  auto token = auth::SpnegoServer::negotiate_token();
+  auto token = auth::SpnegoServer::negotiate_token(!g.kerberos_keytab.empty());
   resp.security_buffer = token;
   smb2::Header h;
   h.command = smb2::Command::Negotiate;
@@ -113,8 +113,10 @@ Task<NtStatus> handle_negotiate(SmbRequest& req) {
   }
   auto resp = base_response(conn, dialect);
   uint16_t cipher = 0;
+  // "server smb encrypt = off": no cipher, so no encrypted session can exist.
+  const bool offer_encryption = g.smb_encrypt != EncryptPolicy::Off;
   if ((dialect == smb2::dialect::kSmb300 || dialect == smb2::dialect::kSmb302) &&
-      (r->capabilities & smb2::capability::kEncryption)) {
+      offer_encryption && (r->capabilities & smb2::capability::kEncryption)) {
     // 3.0 and 3.0.2 know AES-128-CCM only, announced by capability (MS-SMB2 3.3.5.4).
     resp.capabilities |= smb2::capability::kEncryption;
     cipher = static_cast<uint16_t>(auth::SmbCipher::Aes128Ccm);
@@ -144,7 +146,7 @@ Task<NtStatus> handle_negotiate(SmbRequest& req) {
       // MS-SMB2 3.3.5.4: one cipher out of the client's list (its first we know), or 0 for none
       // in common.
       for (auto c : enc->ciphers) {
-        if (auth::is_known_cipher(c)) {
+        if (offer_encryption && auth::is_known_cipher(c)) {
           cipher = c;
           break;
         }
@@ -176,14 +178,16 @@ Task<NtStatus> handle_negotiate(SmbRequest& req) {
   st.signing_algorithm = signing;
   st.cipher = cipher;
   st.server_capabilities = resp.capabilities;
-  log::debug("connection ", conn.id(), ": dialect ", dialect, " client capabilities ",
-             r->capabilities, " cipher ", cipher, " signing ", static_cast<int>(signing));
+  log::info("connection ", conn.id(), ": dialect ", dialect, " client capabilities ",
+            r->capabilities, " cipher ", cipher, " signing ", static_cast<int>(signing));
   st.client_capabilities = r->capabilities;
   st.client_security_mode = r->security_mode;
   st.client_guid = r->client_guid;
   st.client_dialects = r->dialects;
-  static const auto token = auth::SpnegoServer::negotiate_token();
-  resp.security_buffer = token;
+  // security_buffer is a view: the token must outlive the encoding below.
+  static const auto ntlm_only = auth::SpnegoServer::negotiate_token(false);
+  static const auto with_krb5 = auth::SpnegoServer::negotiate_token(true);
+  resp.security_buffer = g.kerberos_keytab.empty() ? ntlm_only : with_krb5;
   co_return smb2::encode_body(resp, req.out(), req.msg_start);
 }
 

@@ -11,6 +11,7 @@
 #include "srv/srv_file_util.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
+#include "srv/srv_session_policy.hpp"
 
 namespace lwsmb::server {
 
@@ -93,6 +94,7 @@ Task<NtStatus> handle_session_setup(SmbRequest& req) {
   auto r = smb2::decode_session_setup_request(req.msg);
   if (!r) co_return r.status();
   if (r->flags & smb2::session_setup_flag::kBinding) co_return NtStatus::RequestNotAccepted;
+  if (auto e = check_session_setup_allowed(st, g); e != NtStatus::Success) co_return e;
 
   Session* s = nullptr;
   if (req.session_id == 0) {
@@ -112,7 +114,10 @@ Task<NtStatus> handle_session_setup(SmbRequest& req) {
   const uint64_t sid = s->session_id;
   req.session_id = sid;
   req.response_session_id = sid;
-  if (!s->auth) s->auth = std::make_unique<auth::SpnegoServer>(ntlm_config(conn));
+  if (!s->auth) {
+    s->auth =
+        std::make_unique<auth::SpnegoServer>(ntlm_config(conn), kerberos_config(conn.server()));
+  }
   const bool hash = st.dialect == smb2::dialect::kSmb311 && !reauth;
   if (hash) s->preauth.update(req.msg);
 
@@ -157,6 +162,10 @@ Task<NtStatus> handle_session_setup(SmbRequest& req) {
   }
   if (g.server_signing == SigningPolicy::Mandatory && nobody && !reauth) {
     co_return fail(NtStatus::AccessDenied);
+  }
+  if (auto e = apply_session_policy(st, g, *s, result, resp.session_flags);
+      e != NtStatus::Success) {
+    co_return fail(e);
   }
   s->guest = result.guest;
   s->anonymous = result.anonymous;

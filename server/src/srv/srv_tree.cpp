@@ -9,6 +9,7 @@
 #include "srv/smb_connection.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
+#include "srv/srv_session_policy.hpp"
 
 namespace lwsmb::server {
 
@@ -95,6 +96,10 @@ Task<NtStatus> handle_tree_connect(SmbRequest& req) {
   smb2::TreeConnectResponse resp;
   resp.share_type = share->ipc ? smb2::share_type::kPipe : smb2::share_type::kDisk;
   resp.share_flags = smb2::share_flag::kManualCaching;
+  if (auto e = apply_share_policy(req.conn.state(), sc, *s, t, resp.share_flags);
+      e != NtStatus::Success) {
+    co_return e;
+  }
   resp.maximal_access = t.maximal_access;
   auto e = smb2::encode_body(resp, req.out(), req.msg_start);
   if (e != NtStatus::Success) co_return e;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lwsmb/auth/kerberos.hpp"
 #include "lwsmb/auth/ntlmssp.hpp"
 #include "lwsmb/iocore/result.hpp"
 
@@ -68,24 +69,43 @@ std::vector<std::byte> spnego_neg_token_resp(const NegTokenResp& resp);
 // Parses [1] negTokenResp, or a raw NTLMSSP message. Malformed gives STATUS_INVALID_PARAMETER.
 Result<NegTokenResp> parse_neg_token_resp(std::span<const std::byte> token);
 
-// One SMB2 SESSION_SETUP authentication on the server side, SPNEGO over NTLMSSP (MS-SMB2
-// 3.3.5.5.1, MS-SPNG 3.2.5). Feed each client security buffer to step().
+// What a finished SESSION_SETUP authentication gives the server, whichever mechanism ran.
+struct AuthResult {
+  std::u16string user, domain, workstation;  // Kerberos: user and realm of user@REALM
+  bool guest = false;
+  bool anonymous = false;
+  // Session.FullSessionKey: NTLM's ExportedSessionKey (16 bytes, zero for guest/anonymous) or
+  // the Kerberos GSS session key (16 or 32 bytes).
+  std::vector<std::byte> session_key;
+  bool kerberos = false;
+  // Kerberos: seconds until the ticket expires (MS-SMB2 3.3.5.5.3 Session.ExpirationTime).
+  std::optional<uint32_t> lifetime_seconds;
+};
+
+// One SMB2 SESSION_SETUP authentication on the server side, SPNEGO over NTLMSSP and, when a
+// Kerberos config is given, krb5 through GSSAPI (MS-SMB2 3.3.5.5.1, MS-SPNG 3.2.5). Feed each
+// client security buffer to step().
 class SpnegoServer {
  public:
   struct Step {
-    std::vector<std::byte> output;         // security buffer for the SESSION_SETUP response
-    bool done = false;                     // false: answer STATUS_MORE_PROCESSING_REQUIRED
-    std::optional<NtlmAuthResult> result;  // set when done
+    std::vector<std::byte> output;     // security buffer for the SESSION_SETUP response
+    bool done = false;                 // false: answer STATUS_MORE_PROCESSING_REQUIRED
+    std::optional<AuthResult> result;  // set when done
   };
 
-  explicit SpnegoServer(NtlmServerConfig config);
+  explicit SpnegoServer(NtlmServerConfig config,
+                        std::optional<KerberosAcceptorConfig> kerberos = std::nullopt);
   ~SpnegoServer();
   SpnegoServer(SpnegoServer&&) noexcept;
   SpnegoServer& operator=(SpnegoServer&&) noexcept;
 
-  // The NEGOTIATE response security buffer (negTokenInit listing NTLMSSP).
-  static std::vector<std::byte> negotiate_token();
+  // The NEGOTIATE response security buffer: a negTokenInit listing NTLMSSP, after the MS and
+  // the standard krb5 OIDs when kerberos is set (the order Windows uses).
+  static std::vector<std::byte> negotiate_token(bool kerberos = false);
 
+  // Kerberos (configured, and krb5 in either OID is the client's first mech with its AP-REQ as
+  // the optimistic token): one round, accept-completed with the AP-REP and the mech OID the
+  // client listed; a bad ticket is kStatusLogonFailure (no fallback to NTLMSSP).
   // Errors: kStatusLogonFailure (bad credentials, bad mechListMIC, no NTLMSSP offered),
   // STATUS_INVALID_PARAMETER (malformed token or out of order). A client mechListMIC is always
   // verified and answered with the server's own in the final accept-completed; it is required
@@ -99,10 +119,13 @@ class SpnegoServer {
   std::unique_ptr<State> s_;
 };
 
-// Client side of the same exchange (mount.lwsmb, tests).
+// Client side of the same exchange (mount.lwsmb, tests). With a Kerberos config it offers
+// {MS-krb5, krb5, NTLMSSP} and sends an AP-REQ first; when no ticket can be had (or the server
+// does not list krb5) it falls back to NTLMSSP with the credentials.
 class SpnegoClient {
  public:
-  explicit SpnegoClient(NtlmCredentials credentials, bool anonymous = false);
+  explicit SpnegoClient(NtlmCredentials credentials, bool anonymous = false,
+                        std::optional<KerberosInitiatorConfig> kerberos = std::nullopt);
   ~SpnegoClient();
   SpnegoClient(SpnegoClient&&) noexcept;
   SpnegoClient& operator=(SpnegoClient&&) noexcept;
@@ -114,7 +137,9 @@ class SpnegoClient {
   // accept-completed, verifies its mechListMIC and returns an empty buffer; done() is then true.
   Result<std::vector<std::byte>> step(std::span<const std::byte> server_token);
   bool done() const;
-  const SessionKey& session_key() const;
+  // Session.FullSessionKey: 16 bytes for NTLM, 16 or 32 for Kerberos.
+  const std::vector<std::byte>& session_key() const;
+  bool used_kerberos() const;
 
  private:
   struct State;

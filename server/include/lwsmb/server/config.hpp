@@ -13,6 +13,12 @@ namespace lwsmb::server {
 
 enum class SigningPolicy { Disabled, Auto, Mandatory };  // "server signing"
 enum class MapToGuest { Never, BadUser, BadPassword };   // "map to guest"
+// "smb encrypt" / "server smb encrypt" (Samba's values). Off: no cipher is negotiated at all
+// (global) or the share does not ask for it; Auto: clients may encrypt, nothing asks them to;
+// Desired: the session/share asks the client to encrypt (SMB2_SESSION_FLAG_ENCRYPT_DATA,
+// SMB2_SHAREFLAG_ENCRYPT_DATA) but unencrypted access still works; Required: as Desired, and
+// unencrypted access is refused with STATUS_ACCESS_DENIED (MS-SMB2 3.3.5.2.9, 3.3.5.2.11).
+enum class EncryptPolicy { Off, Auto, Desired, Required };
 
 struct ShareConfig {
   std::string name;  // section name as written, e.g. "Public"
@@ -26,6 +32,7 @@ struct ShareConfig {
   std::string force_user;  // empty: none
   uint32_t create_mask = 0744;
   uint32_t directory_mask = 0755;
+  EncryptPolicy smb_encrypt = EncryptPolicy::Auto;  // "smb encrypt" in the share
   // The IPC$ share (named pipes, no path). Always present in a loaded config: the parser adds
   // it when the file does not define [IPC$].
   bool ipc = false;
@@ -47,6 +54,12 @@ struct GlobalConfig {
   std::string netbios_name = "LWSMB";
   std::string workgroup = "WORKGROUP";
   std::string server_string = "lwsmb server";
+  // "server smb encrypt" (also "smb encrypt" in [global]): session-wide. Off negotiates no cipher.
+  EncryptPolicy smb_encrypt = EncryptPolicy::Auto;
+  // Kerberos through GSSAPI: offered in SPNEGO when a keytab is set. Any cifs/* key in the
+  // keytab is accepted; user@realm maps to the Unix account "user" (realm must match when set).
+  std::string kerberos_keytab;  // "kerberos keytab" (also "dedicated keytab file")
+  std::string realm;            // "realm"
 
   bool operator==(const GlobalConfig&) const = default;
 };

@@ -6,10 +6,12 @@
 #include <CLI/CLI.hpp>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <vector>
 
+#include "lwsmb/fuse_rdr/rdr.hpp"
 #include "lwsmb/iocore/io_manager.hpp"
 #include "lwsmb/proto/fscc.hpp"
 #include "lwsmb/server/pvfs_driver.hpp"
@@ -19,12 +21,46 @@ namespace {
 using namespace lwsmb;
 namespace fscc = lwsmb::proto::fscc;
 
-constexpr size_t kChunk = 1 << 20;
+size_t kChunk = 1 << 20;  // --block
 
-// Failures print one line: "lwio: cat \pvfs\x: STATUS_OBJECT_NAME_NOT_FOUND (0xc0000034)".
+// A plain reason for the errors a user meets when reaching a server.
+const char* plain_reason(NtStatus st) {
+  switch (st) {
+    case NtStatus::ConnectionRefused:
+      return "connection refused";
+    case NtStatus::HostUnreachable:
+      return "host unreachable";
+    case NtStatus::BadNetworkPath:
+      return "no such host";
+    case NtStatus::IoTimeout:
+      return "no answer from the server";
+    case NtStatus::LogonFailure:
+      return "logon failure (wrong user name or password)";
+    case NtStatus::AccountDisabled:
+      return "account disabled";
+    case NtStatus::BadNetworkName:
+      return "no such share";
+    case NtStatus::AccessDenied:
+      return "access denied";
+    case NtStatus::ObjectNameNotFound:
+      return "no such file";
+    case NtStatus::ObjectPathNotFound:
+      return "no such path";
+    case NtStatus::ConnectionDisconnected:
+    case NtStatus::ConnectionReset:
+      return "connection lost";
+    default:
+      return nullptr;
+  }
+}
+
+// Failures print one line: "lwio: cat \pvfs\x: STATUS_OBJECT_NAME_NOT_FOUND (0xc0000034)",
+// with a plain reason first where there is one.
 int fail(const std::string& what, const std::string& path, NtStatus st) {
-  std::fprintf(stderr, "lwio: %s %s: %s (0x%08x)\n", what.c_str(), path.c_str(),
-               std::string(ntstatus_name(st)).c_str(), static_cast<unsigned>(st));
+  const char* reason = plain_reason(st);
+  std::fprintf(stderr, "lwio: %s %s: %s%s%s (0x%08x)\n", what.c_str(), path.c_str(),
+               reason ? reason : "", reason ? ": " : "", std::string(ntstatus_name(st)).c_str(),
+               static_cast<unsigned>(st));
   return 1;
 }
 
@@ -193,6 +229,25 @@ int main(int argc, char** argv) {
   app.add_option("--workers", workers, "I/O manager event loops")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  std::string user_pass, domain, vers;
+  bool sign = false, seal = false;
+  uint32_t rsize = 4u << 20, wsize = 4u << 20;
+  size_t block = 0;
+  app.add_option("-U,--user", user_pass,
+                 "\\rdr credentials as USER[%PASSWORD] (else $LWIO_USER, $LWIO_PASSWORD; "
+                 "none: anonymous)");
+  app.add_option("-W,--domain", domain, "\\rdr logon domain");
+  app.add_flag("--sign", sign, "\\rdr: require SMB signing");
+  app.add_flag("--seal", seal, "\\rdr: require SMB3 encryption");
+  app.add_option("--vers", vers, "\\rdr: highest dialect: 2.0, 2.1, 3.0, 3.02, 3.1.1")
+      ->check(CLI::IsMember({"2.0", "2.1", "3.0", "3.02", "3.1.1"}));
+  app.add_option("--rsize", rsize, "\\rdr: largest READ per request")
+      ->check(CLI::Range(4096u, 8u << 20));
+  app.add_option("--wsize", wsize, "\\rdr: largest WRITE per request")
+      ->check(CLI::Range(4096u, 8u << 20));
+  app.add_option("--block", block,
+                 "Bytes per read/write IRP in cp and cat (default 1 MiB, 16 MiB for \\rdr)")
+      ->check(CLI::Range(size_t{4096}, size_t{256} << 20));
   app.require_subcommand(1);
 
   std::string a, b;
@@ -216,8 +271,42 @@ int main(int argc, char** argv) {
   auto st = io.register_driver("\\pvfs", server::make_pvfs_driver({.root = pvfs_root}));
   if (!nt_success(st)) return fail("register", "\\pvfs", st);
 
+  fuse_rdr::RdrOptions ropt;
+  if (user_pass.empty()) {
+    if (const char* u = std::getenv("LWIO_USER")) user_pass = u;
+    if (const char* p = std::getenv("LWIO_PASSWORD")) {
+      if (user_pass.find('%') == std::string::npos) user_pass += std::string("%") + p;
+    }
+  }
+  if (auto pct = user_pass.find('%'); pct != std::string::npos) {
+    ropt.credentials.user = user_pass.substr(0, pct);
+    ropt.credentials.password = user_pass.substr(pct + 1);
+  } else {
+    ropt.credentials.user = user_pass;
+  }
+  if (auto bs = ropt.credentials.user.find_first_of("\\/"); bs != std::string::npos) {
+    ropt.credentials.domain = ropt.credentials.user.substr(0, bs);
+    ropt.credentials.user = ropt.credentials.user.substr(bs + 1);
+  }
+  if (!domain.empty()) ropt.credentials.domain = domain;
+  ropt.sign = sign;
+  ropt.seal = seal;
+  ropt.rsize = rsize;
+  ropt.wsize = wsize;
+  if (vers == "2.0") ropt.max_dialect = 0x0202;
+  if (vers == "2.1") ropt.max_dialect = 0x0210;
+  if (vers == "3.0") ropt.max_dialect = 0x0300;
+  if (vers == "3.02") ropt.max_dialect = 0x0302;
+  if (vers == "3.1.1") ropt.max_dialect = 0x0311;
+  st = io.register_driver("\\rdr", fuse_rdr::make_rdr_driver(std::move(ropt)));
+  if (!nt_success(st)) return fail("register", "\\rdr", st);
+
   a = nt_path(a);
   b = nt_path(b);
+  auto is_rdr = [](const std::string& p) {
+    return p.size() >= 4 && (p.compare(0, 5, "\\rdr\\") == 0 || p.compare(0, 5, "\\RDR\\") == 0);
+  };
+  kChunk = block ? block : (is_rdr(a) || is_rdr(b)) ? size_t{16} << 20 : size_t{1} << 20;
   if (cat->parsed()) return cmd_cat(io, a);
   if (ls->parsed()) return cmd_ls(io, a);
   if (stat->parsed()) return cmd_stat(io, a);

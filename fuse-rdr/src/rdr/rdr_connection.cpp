@@ -426,7 +426,10 @@ bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, ui
       h.command == smb2::Command::Negotiate || h.command == smb2::Command::SessionSetup;
   const bool encrypt = !setup && session_valid_ && !encryption_key_.empty() &&
                        (encrypt_all_ || (tree && tree->encrypt));
-  const bool sign = !setup && !encrypt && session_valid_ && signing_required_;
+  // MS-SMB2 3.2.4.1.1: with 3.1.1 a TREE_CONNECT is signed even when signing is not required.
+  const bool tcon311 = h.command == smb2::Command::TreeConnect &&
+                       neg_.dialect == smb2::dialect::kSmb311 && !signing_key_.empty();
+  const bool sign = !setup && !encrypt && session_valid_ && (signing_required_ || tcon311);
   if (sign) h.flags |= smb2::header_flag::kSigned;
   smb2::encode_header(h, msg);
   if (preauth) preauth->update(msg);

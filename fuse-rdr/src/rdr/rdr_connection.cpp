@@ -499,14 +499,14 @@ void RdrConnection::finish(Waiter* w) {
 
 void RdrConnection::send_frame(std::vector<std::byte> frame) {
   if (dead_) return;
-  std::array<std::byte, 4> th{};
-  if (!smb2::encode_transport_header(static_cast<uint32_t>(frame.size()), th)) {
+  auto out = std::make_unique<OutFrame>();
+  if (!smb2::encode_transport_header(static_cast<uint32_t>(frame.size()), out->th)) {
     auto self = shared_from_this();
     loop_.post([self] { self->close(NtStatus::InvalidParameter); });
     return;
   }
-  frame.insert(frame.begin(), th.begin(), th.end());
-  sendq_.push_back(std::move(frame));
+  out->body = std::move(frame);
+  sendq_.push_back(std::move(out));
   pump_send();
 }
 
@@ -514,21 +514,31 @@ void RdrConnection::pump_send() {
   if (sending_ || sendq_.empty() || dead_) return;
   sending_ = true;
   auto self = shared_from_this();
-  auto& front = sendq_.front();
-  loop_.send(fd_, std::span<const std::byte>(front).subspan(send_offset_), [self](int res) {
-    self->sending_ = false;
-    if (self->dead_) return;
-    if (res <= 0) {
-      self->close(NtStatus::ConnectionDisconnected);
-      return;
-    }
-    self->send_offset_ += static_cast<size_t>(res);
-    if (self->send_offset_ >= self->sendq_.front().size()) {
-      self->sendq_.pop_front();
-      self->send_offset_ = 0;
-    }
-    self->pump_send();
-  });
+  OutFrame* f = sendq_.front().get();
+  const size_t th = f->th.size();
+  if (f->sent < th) {
+    f->iov[0] = {f->th.data() + f->sent, th - f->sent};
+    f->iov[1] = {f->body.data(), f->body.size()};
+    f->mh.msg_iovlen = 2;
+  } else {
+    f->iov[0] = {f->body.data() + (f->sent - th), f->body.size() - (f->sent - th)};
+    f->mh.msg_iovlen = 1;
+  }
+  f->mh.msg_iov = f->iov;
+  const int fd = fd_;
+  loop_.submit([fd, f](io_uring_sqe* sqe) { io_uring_prep_sendmsg(sqe, fd, &f->mh, MSG_NOSIGNAL); },
+               [self](int res) {
+                 self->sending_ = false;
+                 if (self->dead_) return;
+                 if (res <= 0) {
+                   self->close(NtStatus::ConnectionDisconnected);
+                   return;
+                 }
+                 OutFrame* front = self->sendq_.front().get();
+                 front->sent += static_cast<size_t>(res);
+                 if (front->sent >= front->th.size() + front->body.size()) self->sendq_.pop_front();
+                 self->pump_send();
+               });
 }
 
 void RdrConnection::post_recv() {

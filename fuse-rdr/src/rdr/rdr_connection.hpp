@@ -4,6 +4,10 @@
 // Everything after construction runs on the connection's loop thread.
 #pragma once
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
 #include <coroutine>
 #include <cstdint>
 #include <deque>
@@ -156,8 +160,16 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   size_t big_have_ = 0;
   bool recv_big_ = false;
 
-  std::deque<std::vector<std::byte>> sendq_;
-  size_t send_offset_ = 0;
+  // One transport frame on its way out: the 4-byte header goes with the message in one
+  // sendmsg, so the message is never moved to make room for it.
+  struct OutFrame {
+    std::array<std::byte, 4> th{};
+    std::vector<std::byte> body;
+    size_t sent = 0;
+    iovec iov[2]{};
+    msghdr mh{};
+  };
+  std::deque<std::unique_ptr<OutFrame>> sendq_;
   bool sending_ = false;
 
   EventLoop::OpId echo_timer_ = 0;

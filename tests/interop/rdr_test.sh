@@ -59,7 +59,20 @@ run_server() {
   io ls "$R\\dir1" | grep -E '300001 .* small\.bin$' >/dev/null || lw_fail "$name: ls dir1"
   io ls "$R" | grep -E "$((64 << 20)) .* big\.bin$" >/dev/null || lw_fail "$name: ls root"
   io ls "$R" | grep -E '^d.* dir1$' >/dev/null || lw_fail "$name: ls shows dir1"
-  io rm "$R\\dir1\\small.bin" || lw_fail "$name: rm file"
+  # Rename (FileRenameInformation), truncate (FileEndOfFileInformation), delete through
+  # FileDispositionInformation, volume information and byte-range locks.
+  io mv "$R\\dir1\\small.bin" 'dir1\moved.bin' || lw_fail "$name: mv"
+  io ls "$R\\dir1" | grep -E '300001 .* moved\.bin$' >/dev/null || lw_fail "$name: mv result"
+  io truncate "$R\\dir1\\moved.bin" 1000 || lw_fail "$name: truncate"
+  io stat "$R\\dir1\\moved.bin" | grep -q "Size: 1000\b" || lw_fail "$name: truncated size"
+  io rm --set-info "$R\\dir1\\moved.bin" || lw_fail "$name: rm --set-info"
+  io df "$R" | grep -E '^total [1-9][0-9]* bytes, available [0-9]+ bytes$' >/dev/null ||
+    lw_fail "$name: df"
+  locks=$(io locktest "$R\\lock.bin" | tr '\n' ' ')
+  [ "$locks" = "STATUS_SUCCESS STATUS_LOCK_NOT_GRANTED STATUS_SUCCESS STATUS_SUCCESS STATUS_SUCCESS STATUS_RANGE_NOT_LOCKED " ] ||
+    [ "$locks" = "STATUS_SUCCESS STATUS_FILE_LOCK_CONFLICT STATUS_SUCCESS STATUS_SUCCESS STATUS_SUCCESS STATUS_RANGE_NOT_LOCKED " ] ||
+    lw_fail "$name: locktest gave: $locks"
+  io rm "$R\\lock.bin"
   io rm "$R\\dir1" || lw_fail "$name: rm dir"
   if io ls "$R" | grep -q 'dir1$'; then lw_fail "$name: dir1 still listed"; fi
   expect_fail "$name: stat of a missing file" "no such file" \
@@ -92,6 +105,21 @@ run_server lwserver "$LW_PORT"
 lw_alive
 grep -q "signed" "$LW_TMP/lwserver.log" || lw_fail "lwserver saw no signed session"
 run_server samba "$SMB_PORT"
+
+# The server killed during a copy: the copy fails with a plain "connection lost", no hang.
+io cp "$(pv "$W/big.bin")" "\\rdr\\127.0.0.1:$LW_PORT\\share\\big.bin" || lw_fail "cp for kill"
+set +e
+timeout 60 "$LWIO" -U "$LW_USER%$LW_PASS" --rsize 4096 --block 4096 \
+  cp "\\rdr\\127.0.0.1:$LW_PORT\\share\\big.bin" "$(pv "$W/killed.out")" 2>"$W/kill.err" &
+cp_pid=$!
+sleep 0.5
+kill -9 "$LW_PID"
+wait "$cp_pid"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || lw_fail "copy during server kill: rc $rc"
+grep -q "connection lost" "$W/kill.err" || lw_fail "copy during server kill: $(cat "$W/kill.err")"
+echo "ok: server killed during copy -> $(cat "$W/kill.err")"
 kill -0 "$SMB_PID" || lw_fail "smbd died"
 
 # Connection errors that need no server.

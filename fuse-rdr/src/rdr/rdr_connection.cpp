@@ -383,11 +383,16 @@ Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, 
       void await_resume() const noexcept {}
     };
     co_await Park{this, &cw};
+    if (cw.message_id) --granted_unsent_;
     if (!cw.message_id) {
       failed.status = dead_ ? dead_status_ : NtStatus::InsufficientResources;
       co_return failed;
     }
     mid = cw.message_id;
+  }
+  if (dead_) {  // dropped while this request waited for credits
+    failed.status = dead_status_;
+    co_return failed;
   }
   if (!prepare(msg, *mid, charge, tree, preauth)) {
     failed.status = NtStatus::InternalError;
@@ -473,7 +478,7 @@ void RdrConnection::wake_credit_waiters() {
     auto mid = credits_.take(w->charge);
     if (!mid) {
       // Nothing in flight will ever grant more: this request cannot be sent.
-      if (pending_.empty() && credits_.available() < w->charge) {
+      if (pending_.empty() && granted_unsent_ == 0) {
         credit_waiters_.pop_front();
         w->message_id.reset();
         auto h = w->h;
@@ -484,6 +489,7 @@ void RdrConnection::wake_credit_waiters() {
     }
     credit_waiters_.pop_front();
     w->message_id = mid;
+    ++granted_unsent_;
     auto h = w->h;
     loop_.post([h] { h.resume(); });
   }
@@ -686,8 +692,8 @@ void RdrConnection::on_message(const IncomingMessage& m, std::vector<std::byte>*
 
 void RdrConnection::close(NtStatus why) {
   if (dead_) return;
-  dead_ = true;
   dead_status_ = why;
+  dead_.store(true, std::memory_order_release);
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   if (echo_timer_) loop_.cancel_op(echo_timer_);
   auto pending = std::move(pending_);

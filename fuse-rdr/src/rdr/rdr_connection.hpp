@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include <array>
+#include <atomic>
 #include <coroutine>
 #include <cstdint>
 #include <deque>
@@ -63,7 +64,8 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
 
   EventLoop& loop() { return loop_; }
   const std::string& server() const { return server_; }
-  bool dead() const { return dead_; }
+  // Read from any thread (the driver checks it before reusing a connection).
+  bool dead() const { return dead_.load(std::memory_order_acquire); }
   const Negotiated& negotiated() const { return neg_; }
   // Largest READ / WRITE payload per request: the server's maximum capped by rsize / wsize,
   // 64 KiB without multi-credit support.
@@ -128,7 +130,7 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   RdrOptions options_;
   int fd_ = -1;
   State state_ = State::New;
-  bool dead_ = false;
+  std::atomic<bool> dead_{false};
   NtStatus dead_status_ = NtStatus::ConnectionDisconnected;
   RdrEvent ready_;
   std::function<void()> on_dead_;
@@ -151,6 +153,8 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
 
   CreditWindow credits_;
   std::deque<CreditWaiter*> credit_waiters_;
+  // Waiters given message ids whose requests are not sent yet (their coroutines resume later).
+  size_t granted_unsent_ = 0;
   std::unordered_map<uint64_t, Waiter*> pending_;
 
   // Receiving: small reads into rbuf_, a large frame straight into its own buffer.

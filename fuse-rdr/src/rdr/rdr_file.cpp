@@ -132,20 +132,13 @@ std::shared_ptr<IoJob> make_job(const IrpPtr& irp, uint64_t size, uint32_t chunk
   return job;
 }
 
-// Chunks no larger than the credits in hand allow, so a part never waits for credits that
-// nothing in flight would grant; at least 64 KiB.
-uint32_t chunk_size(const RdrConnection& conn, uint32_t max) {
-  (void)conn;
-  return std::max<uint32_t>(max, 4096);
-}
-
 Task<void> do_read(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp) {
   auto& a = irp->args_as<ReadArgs>();
   if (a.buffer.empty()) {
     irp->complete(NtStatus::Success, 0);
     co_return;
   }
-  const uint32_t chunk = chunk_size(*conn, conn->max_read());
+  const uint32_t chunk = conn->max_read();
   auto job = make_job(irp, a.buffer.size(), chunk);
   for (size_t i = 0; i < job->parts.size(); ++i) {
     const uint64_t rel = uint64_t{i} * chunk;
@@ -160,7 +153,7 @@ Task<void> do_write(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp)
     irp->complete(NtStatus::Success, 0);
     co_return;
   }
-  const uint32_t chunk = chunk_size(*conn, conn->max_write());
+  const uint32_t chunk = conn->max_write();
   auto job = make_job(irp, a.buffer.size(), chunk);
   for (size_t i = 0; i < job->parts.size(); ++i) {
     const uint64_t rel = uint64_t{i} * chunk;

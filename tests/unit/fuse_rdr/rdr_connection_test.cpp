@@ -188,12 +188,16 @@ std::vector<std::byte> data_at(uint64_t offset, size_t n) {
   return d;
 }
 
+fuse_rdr::RdrOptions test_options() {
+  fuse_rdr::RdrOptions o;  // anonymous
+  o.max_dialect = 0x0202;
+  o.connect_timeout = std::chrono::milliseconds(5000);
+  return o;
+}
+
 struct Client {
   IoManager io{IoManagerOptions{.workers = 1}};
-  Client() {
-    fuse_rdr::RdrOptions o;  // anonymous
-    o.max_dialect = 0x0202;
-    o.connect_timeout = std::chrono::milliseconds(5000);
+  explicit Client(fuse_rdr::RdrOptions o = test_options()) {
     EXPECT_EQ(io.register_driver("\\rdr", fuse_rdr::make_rdr_driver(o)), NtStatus::Success);
   }
   Result<FileHandle> open(uint16_t port) {
@@ -358,6 +362,65 @@ TEST(RdrConnection, RefusedPortIsConnectionRefused) {
   auto f = client.open(port);
   EXPECT_EQ(f.status(), NtStatus::ConnectionRefused);
   ::close(s);
+}
+
+TEST(RdrConnection, EchoKeepsAliveAndASilentServerIsDropped) {
+  FakeServer server([&](Peer& p) {
+    p.handshake(8);
+    // The first ECHO comes after about one interval and is answered.
+    auto m = p.recv_message();
+    auto h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Echo);
+    p.reply(*h, 0, smb2::EchoResponse{});
+    // Then the server goes silent: the READ and the next ECHO get no answer.
+    for (int i = 0; i < 2; ++i) {
+      m = p.recv_message();
+      ASSERT_FALSE(m.empty());
+    }
+    // The client gives up and closes; wait for that (bounded).
+    (void)p.recv_message();
+  });
+  auto o = test_options();
+  o.echo_interval = std::chrono::seconds(1);
+  Client client(o);
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // one ECHO round trip
+  std::vector<std::byte> buf(100);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(client.io.read_file(*f, buf, 0).status, NtStatus::ConnectionDisconnected);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+}
+
+TEST(RdrConnection, ConnectTimeoutIsIoTimeout) {
+  // A listener with a full accept queue drops further SYNs, so connect() never finishes.
+  int l = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(l, 0), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(c);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto o = test_options();
+  o.connect_timeout = std::chrono::milliseconds(300);
+  Client client(o);
+  auto t0 = std::chrono::steady_clock::now();
+  auto f = client.open(ntohs(a.sin_port));
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(f.status(), NtStatus::IoTimeout);
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::seconds(3));
+  for (int c : fillers) ::close(c);
+  ::close(l);
 }
 
 }  // namespace

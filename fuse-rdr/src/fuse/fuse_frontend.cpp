@@ -264,6 +264,7 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   conn->want &= ~FUSE_CAP_FLOCK_LOCKS;  // flock stays local to this mount
   if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;  // op_open
   if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
   // cache=loose keeps data across opens until the attributes show a change.
   if (impl->opts.cache == CacheMode::Loose && (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)) {

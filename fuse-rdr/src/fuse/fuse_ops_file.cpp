@@ -45,12 +45,16 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (impl->opts.read_only && writes(fi->flags)) return (void)fuse_reply_err(req, EROFS);
   auto path = impl->inodes.path(ino);
   if (!path) return (void)fuse_reply_err(req, ENOENT);
-  auto f = impl->open(req, *path, access_for(fi->flags), CreateDisposition::Open,
+  // FUSE_CAP_ATOMIC_O_TRUNC (libfuse's default): O_TRUNC comes here, not as a setattr.
+  const bool trunc = fi->flags & O_TRUNC;
+  auto f = impl->open(req, *path, access_for(fi->flags) | (trunc ? access::kWriteData : 0),
+                      trunc ? CreateDisposition::Overwrite : CreateDisposition::Open,
                       create_option::kNonDirectoryFile);
   if (!f) return impl->reply_status(req, f.status());
   auto of = std::make_shared<OpenFile>();
   of->handle = std::move(*f);
   of->ino = ino;
+  of->dirty = trunc;
   fi->fh = impl->add_file(of);
   set_cache_flags(impl, fi);
   if (fuse_reply_open(req, fi) != 0) {

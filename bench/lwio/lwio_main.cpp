@@ -6,10 +6,12 @@
 #include <CLI/CLI.hpp>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <vector>
 
+#include "lwsmb/fuse_rdr/rdr.hpp"
 #include "lwsmb/iocore/io_manager.hpp"
 #include "lwsmb/proto/fscc.hpp"
 #include "lwsmb/server/pvfs_driver.hpp"
@@ -19,12 +21,46 @@ namespace {
 using namespace lwsmb;
 namespace fscc = lwsmb::proto::fscc;
 
-constexpr size_t kChunk = 1 << 20;
+size_t kChunk = 1 << 20;  // --block
 
-// Failures print one line: "lwio: cat \pvfs\x: STATUS_OBJECT_NAME_NOT_FOUND (0xc0000034)".
+// A plain reason for the errors a user meets when reaching a server.
+const char* plain_reason(NtStatus st) {
+  switch (st) {
+    case NtStatus::ConnectionRefused:
+      return "connection refused";
+    case NtStatus::HostUnreachable:
+      return "host unreachable";
+    case NtStatus::BadNetworkPath:
+      return "no such host";
+    case NtStatus::IoTimeout:
+      return "no answer from the server";
+    case NtStatus::LogonFailure:
+      return "logon failure (wrong user name or password)";
+    case NtStatus::AccountDisabled:
+      return "account disabled";
+    case NtStatus::BadNetworkName:
+      return "no such share";
+    case NtStatus::AccessDenied:
+      return "access denied";
+    case NtStatus::ObjectNameNotFound:
+      return "no such file";
+    case NtStatus::ObjectPathNotFound:
+      return "no such path";
+    case NtStatus::ConnectionDisconnected:
+    case NtStatus::ConnectionReset:
+      return "connection lost";
+    default:
+      return nullptr;
+  }
+}
+
+// Failures print one line: "lwio: cat \pvfs\x: STATUS_OBJECT_NAME_NOT_FOUND (0xc0000034)",
+// with a plain reason first where there is one.
 int fail(const std::string& what, const std::string& path, NtStatus st) {
-  std::fprintf(stderr, "lwio: %s %s: %s (0x%08x)\n", what.c_str(), path.c_str(),
-               std::string(ntstatus_name(st)).c_str(), static_cast<unsigned>(st));
+  const char* reason = plain_reason(st);
+  std::fprintf(stderr, "lwio: %s %s: %s%s%s (0x%08x)\n", what.c_str(), path.c_str(),
+               reason ? reason : "", reason ? ": " : "", std::string(ntstatus_name(st)).c_str(),
+               static_cast<unsigned>(st));
   return 1;
 }
 
@@ -162,12 +198,90 @@ int cmd_cp(IoManager& io, const std::string& src, const std::string& dst) {
   return 0;
 }
 
-int cmd_rm(IoManager& io, const std::string& path) {
+int cmd_rm(IoManager& io, const std::string& path, bool by_disposition) {
   auto f = open(io, path, access::kDelete | access::kReadAttributes, CreateDisposition::Open,
-                create_option::kDeleteOnClose, share::kAll);
+                by_disposition ? 0 : create_option::kDeleteOnClose, share::kAll);
   if (!f) return fail("rm", path, f.status());
+  if (by_disposition) {
+    // FileDispositionInformation: delete when the last handle closes (MS-FSCC 2.4.11).
+    std::array<std::byte, 1> buf{std::byte{1}};
+    auto st = io.set_information(*f, FileInfoClass::Disposition, buf);
+    if (!nt_success(st.status)) return fail("rm", path, st.status);
+  }
   auto st = io.close_file(std::move(*f));
   return nt_success(st.status) ? 0 : fail("rm", path, st.status);
+}
+
+// Rename within one share / namespace: target is the new path from its root.
+int cmd_mv(IoManager& io, const std::string& path, const std::string& target) {
+  auto f = open(io, path, access::kDelete | access::kReadAttributes | access::kSynchronize,
+                CreateDisposition::Open, 0, share::kAll);
+  if (!f) return fail("mv", path, f.status());
+  fscc::RenameInfo ri;
+  ri.replace_if_exists = true;
+  auto name = fscc::utf8_to_utf16(target);
+  if (!name) return fail("mv", target, NtStatus::ObjectNameInvalid);
+  ri.file_name = *name;
+  std::vector<std::byte> buf(fscc::encoded_size(ri));
+  auto n = fscc::encode(ri, buf);
+  if (!n) return fail("mv", path, n.status());
+  auto st = io.set_information(*f, FileInfoClass::Rename, std::span(buf).first(*n));
+  if (!nt_success(st.status)) return fail("mv", path, st.status);
+  auto c = io.close_file(std::move(*f));
+  return nt_success(c.status) ? 0 : fail("mv", path, c.status);
+}
+
+int cmd_truncate(IoManager& io, const std::string& path, int64_t size) {
+  auto f = open(io, path, access::kWriteData | access::kReadAttributes | access::kSynchronize,
+                CreateDisposition::Open, create_option::kNonDirectoryFile);
+  if (!f) return fail("truncate", path, f.status());
+  std::array<std::byte, 8> buf{};
+  auto n = fscc::encode(fscc::EndOfFileInfo{size}, buf);
+  if (!n) return fail("truncate", path, n.status());
+  auto st = io.set_information(*f, FileInfoClass::EndOfFile, buf);
+  if (!nt_success(st.status)) return fail("truncate", path, st.status);
+  auto c = io.close_file(std::move(*f));
+  return nt_success(c.status) ? 0 : fail("truncate", path, c.status);
+}
+
+int cmd_df(IoManager& io, const std::string& path) {
+  auto f =
+      open(io, path, access::kReadAttributes | access::kSynchronize, CreateDisposition::Open, 0);
+  if (!f) return fail("df", path, f.status());
+  std::array<std::byte, 64> buf{};
+  auto st = io.query_volume_information(*f, FsInfoClass::FullSize, buf);
+  if (!nt_success(st.status)) return fail("df", path, st.status);
+  auto v = fscc::decode_fs_full_size(std::span(buf).first(st.information));
+  if (!v) return fail("df", path, v.status());
+  const auto unit = static_cast<long long>(v->sectors_per_allocation_unit) * v->bytes_per_sector;
+  std::printf("total %lld bytes, available %lld bytes\n",
+              static_cast<long long>(v->total_allocation_units) * unit,
+              static_cast<long long>(v->caller_available_allocation_units) * unit);
+  auto c = io.close_file(std::move(*f));
+  return nt_success(c.status) ? 0 : fail("df", path, c.status);
+}
+
+// Byte-range locks through two opens of one file: the second open's lock must conflict while
+// the first holds it and succeed once it is released. Prints each step's status.
+int cmd_locktest(IoManager& io, const std::string& path) {
+  const uint32_t acc = access::kReadData | access::kWriteData | access::kSynchronize;
+  auto a = open(io, path, acc, CreateDisposition::OpenIf, create_option::kNonDirectoryFile);
+  if (!a) return fail("locktest", path, a.status());
+  auto b = open(io, path, acc, CreateDisposition::Open, create_option::kNonDirectoryFile);
+  if (!b) return fail("locktest", path, b.status());
+  LockRange r{0, 100, true};
+  auto s1 = io.lock_file(*a, r, true);
+  auto s2 = io.lock_file(*b, r, true);
+  auto s3 = io.unlock_file(*a, r);
+  auto s4 = io.lock_file(*b, r, true);
+  auto s5 = io.unlock_file(*b, r);
+  auto s6 = io.unlock_file(*b, r);
+  for (auto* st : {&s1, &s2, &s3, &s4, &s5, &s6}) {
+    std::printf("%s\n", std::string(ntstatus_name(st->status)).c_str());
+  }
+  io.close_file(std::move(*a));
+  io.close_file(std::move(*b));
+  return 0;
 }
 
 int cmd_mkdir(IoManager& io, const std::string& path) {
@@ -193,6 +307,25 @@ int main(int argc, char** argv) {
   app.add_option("--workers", workers, "I/O manager event loops")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  std::string user_pass, domain, vers;
+  bool sign = false, seal = false;
+  uint32_t rsize = 4u << 20, wsize = 4u << 20;
+  size_t block = 0;
+  app.add_option("-U,--user", user_pass,
+                 "\\rdr credentials as USER[%PASSWORD] (else $LWIO_USER, $LWIO_PASSWORD; "
+                 "none: anonymous)");
+  app.add_option("-W,--domain", domain, "\\rdr logon domain");
+  app.add_flag("--sign", sign, "\\rdr: require SMB signing");
+  app.add_flag("--seal", seal, "\\rdr: require SMB3 encryption");
+  app.add_option("--vers", vers, "\\rdr: highest dialect: 2.0, 2.1, 3.0, 3.02, 3.1.1")
+      ->check(CLI::IsMember({"2.0", "2.1", "3.0", "3.02", "3.1.1"}));
+  app.add_option("--rsize", rsize, "\\rdr: largest READ per request")
+      ->check(CLI::Range(4096u, 8u << 20));
+  app.add_option("--wsize", wsize, "\\rdr: largest WRITE per request")
+      ->check(CLI::Range(4096u, 8u << 20));
+  app.add_option("--block", block,
+                 "Bytes per read/write IRP in cp and cat (default 1 MiB, 16 MiB for \\rdr)")
+      ->check(CLI::Range(size_t{4096}, size_t{256} << 20));
   app.require_subcommand(1);
 
   std::string a, b;
@@ -207,6 +340,22 @@ int main(int argc, char** argv) {
   cp->add_option("dest", b, "Destination file (replaced if it exists)")->required();
   auto* rm = app.add_subcommand("rm", "Delete a file or an empty directory");
   rm->add_option("path", a, "File or directory")->required();
+  bool rm_set_info = false;
+  rm->add_flag("--set-info", rm_set_info,
+               "Delete through FileDispositionInformation instead of FILE_DELETE_ON_CLOSE");
+  int64_t size = 0;
+  auto* mv = app.add_subcommand("mv", "Rename a file or directory within its share/namespace");
+  mv->add_option("path", a, "File or directory")->required();
+  mv->add_option("target", b, "New path from the root of the same share or namespace")->required();
+  auto* truncate = app.add_subcommand("truncate", "Set a file's size");
+  truncate->add_option("path", a, "File")->required();
+  truncate->add_option("size", size, "New size in bytes")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  auto* df = app.add_subcommand("df", "Show the size and free space of a volume");
+  df->add_option("path", a, "Any path on the volume")->required();
+  auto* locktest = app.add_subcommand("locktest", "Byte-range lock conflicts between two opens");
+  locktest->add_option("path", a, "File (created if missing)")->required();
   auto* mkdir = app.add_subcommand("mkdir", "Create a directory");
   mkdir->add_option("path", a, "Directory to create")->required();
 
@@ -216,13 +365,51 @@ int main(int argc, char** argv) {
   auto st = io.register_driver("\\pvfs", server::make_pvfs_driver({.root = pvfs_root}));
   if (!nt_success(st)) return fail("register", "\\pvfs", st);
 
+  fuse_rdr::RdrOptions ropt;
+  if (user_pass.empty()) {
+    if (const char* u = std::getenv("LWIO_USER")) user_pass = u;
+    if (const char* p = std::getenv("LWIO_PASSWORD")) {
+      if (user_pass.find('%') == std::string::npos) user_pass += std::string("%") + p;
+    }
+  }
+  if (auto pct = user_pass.find('%'); pct != std::string::npos) {
+    ropt.credentials.user = user_pass.substr(0, pct);
+    ropt.credentials.password = user_pass.substr(pct + 1);
+  } else {
+    ropt.credentials.user = user_pass;
+  }
+  if (auto bs = ropt.credentials.user.find_first_of("\\/"); bs != std::string::npos) {
+    ropt.credentials.domain = ropt.credentials.user.substr(0, bs);
+    ropt.credentials.user = ropt.credentials.user.substr(bs + 1);
+  }
+  if (!domain.empty()) ropt.credentials.domain = domain;
+  ropt.sign = sign;
+  ropt.seal = seal;
+  ropt.rsize = rsize;
+  ropt.wsize = wsize;
+  if (vers == "2.0") ropt.max_dialect = 0x0202;
+  if (vers == "2.1") ropt.max_dialect = 0x0210;
+  if (vers == "3.0") ropt.max_dialect = 0x0300;
+  if (vers == "3.02") ropt.max_dialect = 0x0302;
+  if (vers == "3.1.1") ropt.max_dialect = 0x0311;
+  st = io.register_driver("\\rdr", fuse_rdr::make_rdr_driver(std::move(ropt)));
+  if (!nt_success(st)) return fail("register", "\\rdr", st);
+
   a = nt_path(a);
   b = nt_path(b);
+  auto is_rdr = [](const std::string& p) {
+    return p.size() >= 4 && (p.compare(0, 5, "\\rdr\\") == 0 || p.compare(0, 5, "\\RDR\\") == 0);
+  };
+  kChunk = block ? block : (is_rdr(a) || is_rdr(b)) ? size_t{16} << 20 : size_t{1} << 20;
   if (cat->parsed()) return cmd_cat(io, a);
   if (ls->parsed()) return cmd_ls(io, a);
   if (stat->parsed()) return cmd_stat(io, a);
   if (cp->parsed()) return cmd_cp(io, a, b);
-  if (rm->parsed()) return cmd_rm(io, a);
+  if (rm->parsed()) return cmd_rm(io, a, rm_set_info);
   if (mkdir->parsed()) return cmd_mkdir(io, a);
+  if (mv->parsed()) return cmd_mv(io, a, nt_path(b));
+  if (truncate->parsed()) return cmd_truncate(io, a, size);
+  if (df->parsed()) return cmd_df(io, a);
+  if (locktest->parsed()) return cmd_locktest(io, a);
   return 2;
 }

@@ -32,7 +32,8 @@ smb_start_samba() {
   read only = no
 CONF
   printf '%s\n%s\n' "$LW_PASS" "$LW_PASS" | pdbedit -s "$SMB_TMP/smb.conf" -a -u "$LW_USER" -t >/dev/null
-  smbd --foreground --no-process-group -s "$SMB_TMP/smb.conf" >"$SMB_TMP/stdout" 2>&1 &
+  # setsid: smbd signals its whole process group when it stops, which would take the caller along.
+  setsid smbd --foreground --no-process-group -s "$SMB_TMP/smb.conf" >"$SMB_TMP/stdout" 2>&1 &
   SMB_PID=$!
   lw_wait_port "$SMB_PORT" || { cat "$SMB_TMP"/stdout "$SMB_TMP"/log.smbd >&2; lw_fail "smbd did not start"; }
 }

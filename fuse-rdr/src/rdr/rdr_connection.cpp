@@ -1,0 +1,741 @@
+#include "rdr/rdr_connection.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "lwsmb/auth/smb_encryption.hpp"
+#include "lwsmb/auth/spnego.hpp"
+#include "lwsmb/iocore/log.hpp"
+#include "lwsmb/proto/fscc.hpp"
+
+namespace lwsmb::fuse_rdr {
+
+namespace {
+
+// Credits the client tries to keep in hand: 512 x 64 KiB = 32 MiB in flight.
+constexpr uint32_t kCreditTarget = 512;
+// Largest transport message accepted: an 8 MiB READ response plus headers.
+constexpr uint32_t kMaxFrame = 16 * 1024 * 1024 + 64 * 1024;
+constexpr size_t kRecvChunk = 256 * 1024;
+// Frames above this are received straight into their own buffer.
+constexpr size_t kBigFrame = 128 * 1024;
+
+std::string lower(std::string s) {
+  for (auto& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+std::u16string u16(const std::string& s) {
+  return proto::fscc::utf8_to_utf16(s).value_or(std::u16string());
+}
+
+NtStatus status_from_connect_errno(int err) {
+  switch (err) {
+    case ECONNREFUSED:
+      return NtStatus::ConnectionRefused;
+    case ETIMEDOUT:
+      return NtStatus::IoTimeout;
+    case ECONNRESET:
+      return NtStatus::ConnectionReset;
+    default:
+      return NtStatus::HostUnreachable;
+  }
+}
+
+// connect(2) on the ring, raced against a ring timeout that cancels it.
+class ConnectAwait {
+ public:
+  ConnectAwait(EventLoop& loop, int fd, const sockaddr* addr, socklen_t len,
+               std::chrono::milliseconds timeout)
+      : loop_(loop), st_(std::make_shared<State>()) {
+    std::memcpy(&st_->addr, addr, std::min<size_t>(len, sizeof st_->addr));
+    st_->len = len;
+    st_->fd = fd;
+    st_->ts.tv_sec = timeout.count() / 1000;
+    st_->ts.tv_nsec = (timeout.count() % 1000) * 1'000'000;
+  }
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    auto st = st_;
+    st->h = h;
+    EventLoop* loop = &loop_;
+    st->connect_id = loop_.connect(st->fd, reinterpret_cast<const sockaddr*>(&st->addr), st->len,
+                                   [st, loop](int res) {
+                                     if (st->done) return;
+                                     st->done = true;
+                                     st->res = res;
+                                     loop->cancel_op(st->timer_id);
+                                     st->h.resume();
+                                   });
+    st->timer_id = loop_.submit([st](io_uring_sqe* s) { io_uring_prep_timeout(s, &st->ts, 0, 0); },
+                                [st, loop](int res) {
+                                  if (st->done || res != -ETIME) return;
+                                  st->timed_out = true;
+                                  loop->cancel_op(st->connect_id);
+                                });
+  }
+  // 0, or a negative errno (-ETIMEDOUT when the timer won).
+  int await_resume() const noexcept { return st_->timed_out ? -ETIMEDOUT : st_->res; }
+
+ private:
+  struct State {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    int fd = -1;
+    __kernel_timespec ts{};
+    std::coroutine_handle<> h;
+    EventLoop::OpId connect_id = 0, timer_id = 0;
+    bool done = false, timed_out = false;
+    int res = 0;
+  };
+  EventLoop& loop_;
+  std::shared_ptr<State> st_;
+};
+
+}  // namespace
+
+RdrConnection::RdrConnection(EventLoop& loop, std::string server, uint16_t port,
+                             const RdrOptions& options)
+    : loop_(loop), server_(std::move(server)), port_(port), options_(options), ready_(loop) {}
+
+RdrConnection::~RdrConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+uint32_t RdrConnection::max_read() const {
+  uint32_t m = neg_.multi_credit() ? neg_.max_read_size : std::min(neg_.max_read_size, 65536u);
+  m = std::min({m, options_.rsize, 8u * 1024 * 1024});
+  return std::max(m, 4096u);
+}
+
+uint32_t RdrConnection::max_write() const {
+  uint32_t m = neg_.multi_credit() ? neg_.max_write_size : std::min(neg_.max_write_size, 65536u);
+  m = std::min({m, options_.wsize, 8u * 1024 * 1024});
+  return std::max(m, 4096u);
+}
+
+uint32_t RdrConnection::max_transact() const {
+  uint32_t m =
+      neg_.multi_credit() ? neg_.max_transact_size : std::min(neg_.max_transact_size, 65536u);
+  return std::min(m, 1024u * 1024);
+}
+
+Task<NtStatus> RdrConnection::ensure_ready() {
+  if (state_ == State::Ready && !dead_) co_return NtStatus::Success;
+  if (dead_) co_return dead_status_;
+  if (state_ != State::New) co_return co_await ready_.wait();
+  state_ = State::Connecting;
+  auto self = shared_from_this();
+  NtStatus st = co_await establish();
+  if (st != NtStatus::Success) {
+    state_ = State::Failed;
+    ready_.set(st);
+    close(st);
+  } else {
+    state_ = State::Ready;
+    ready_.set(st);
+  }
+  co_return st;
+}
+
+Task<NtStatus> RdrConnection::establish() {
+  NtStatus st = co_await tcp_connect();
+  if (st != NtStatus::Success) co_return st;
+  post_recv();
+  st = co_await negotiate();
+  if (st != NtStatus::Success) co_return st;
+  st = co_await session_setup();
+  if (st != NtStatus::Success) co_return st;
+  log::debug("rdr: connected to ", server_, ":", port_, " dialect ", neg_.dialect, " signing ",
+             signing_required_ ? "on" : "off", " encryption ", encrypt_all_ ? "on" : "off");
+  if (options_.echo_interval.count() > 0) spawn(echo_loop(shared_from_this()));
+  co_return NtStatus::Success;
+}
+
+Task<NtStatus> RdrConnection::tcp_connect() {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  // A blocking lookup on the loop thread: numeric addresses return at once; names are looked
+  // up once per connection.
+  int rc = ::getaddrinfo(server_.c_str(), std::to_string(port_).c_str(), &hints, &res);
+  if (rc != 0 || !res) co_return NtStatus::BadNetworkPath;
+  std::vector<std::pair<sockaddr_storage, socklen_t>> addrs;
+  std::vector<int> families;
+  for (auto* a = res; a; a = a->ai_next) {
+    sockaddr_storage ss{};
+    std::memcpy(&ss, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof ss));
+    addrs.emplace_back(ss, a->ai_addrlen);
+    families.push_back(a->ai_family);
+  }
+  ::freeaddrinfo(res);
+  NtStatus last = NtStatus::HostUnreachable;
+  for (size_t i = 0; i < addrs.size(); ++i) {
+    if (dead_) co_return dead_status_;
+    int fd = ::socket(families[i], SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int r = co_await ConnectAwait(loop_, fd, reinterpret_cast<const sockaddr*>(&addrs[i].first),
+                                  addrs[i].second, options_.connect_timeout);
+    if (r == 0) {
+      fd_ = fd;
+      co_return NtStatus::Success;
+    }
+    ::close(fd);
+    last = status_from_connect_errno(-r);
+    log::debug("rdr: connect to ", server_, ":", port_, " failed: ", std::strerror(-r));
+  }
+  co_return last;
+}
+
+Task<NtStatus> RdrConnection::negotiate() {
+  offer_.min_dialect = options_.min_dialect;
+  offer_.max_dialect = options_.max_dialect;
+  offer_.require_signing = options_.sign;
+  offer_.salt.resize(32);
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(offer_.client_guid.data()), 16) != 1 ||
+      RAND_bytes(reinterpret_cast<unsigned char*>(offer_.salt.data()), 32) != 1) {
+    co_return NtStatus::InternalError;
+  }
+  auto req = build_negotiate_request(offer_);
+  if (!req) co_return NtStatus::NotSupported;
+  smb2::Header h;
+  h.command = smb2::Command::Negotiate;
+  std::vector<std::byte> msg;
+  if (smb2::append_message(h, *req, msg) != NtStatus::Success) co_return NtStatus::InternalError;
+  auto reply = co_await call(std::move(msg), 1, nullptr, nullptr, &conn_preauth_);
+  if (reply.msg.empty()) co_return reply.status;
+  auto n = accept_negotiate_response(reply.msg, offer_);
+  if (!n) co_return n.status();
+  neg_ = std::move(*n);
+  if (neg_.dialect == smb2::dialect::kSmb311) conn_preauth_.update(reply.msg);
+  if (options_.seal && neg_.cipher == 0) {
+    log::info("rdr: ", server_, " offers no encryption (dialect ", neg_.dialect, ")");
+    co_return NtStatus::NotSupported;
+  }
+  co_return NtStatus::Success;
+}
+
+Task<NtStatus> RdrConnection::session_setup() {
+  const auto& c = options_.credentials;
+  // Kerberos hook: with c.kerberos set, a GSSAPI (krb5) SPNEGO client goes here, falling back
+  // to NTLMSSP below when c.ntlm allows it. Until the auth module has one, NTLMSSP it is.
+  if (c.kerberos && !c.ntlm) co_return NtStatus::NotSupported;
+  auth::NtlmCredentials creds;
+  creds.user = u16(c.user);
+  creds.domain = u16(c.domain);
+  creds.workstation = u"LWSMB";
+  creds.password = u16(c.password);
+  const bool anonymous = c.user.empty();
+  auth::SpnegoClient spnego(std::move(creds), anonymous);
+  auto tok = spnego.initial(neg_.security_buffer);
+  if (!tok) tok = spnego.initial({});
+  if (!tok) co_return tok.status();
+  auth::PreauthHash pre = conn_preauth_;
+  const uint8_t mode = smb2::security_mode::kSigningEnabled |
+                       (options_.sign ? smb2::security_mode::kSigningRequired : 0);
+  for (int round = 0; round < 6; ++round) {
+    smb2::SessionSetupRequest r;
+    r.security_mode = mode;
+    r.security_buffer = *tok;
+    smb2::Header h;
+    h.command = smb2::Command::SessionSetup;
+    std::vector<std::byte> msg;
+    if (smb2::append_message(h, r, msg) != NtStatus::Success) co_return NtStatus::InternalError;
+    auto reply = co_await call(std::move(msg), 1, nullptr, nullptr, &pre);
+    if (reply.msg.empty()) co_return reply.status;
+    if (reply.status != NtStatus::MoreProcessingRequired && !nt_success(reply.status)) {
+      co_return reply.status;
+    }
+    auto rs = smb2::decode_session_setup_response(reply.msg);
+    if (!rs) co_return NtStatus::InvalidNetworkResponse;
+    session_id_ = reply.header.session_id;
+    if (reply.status == NtStatus::MoreProcessingRequired) {
+      pre.update(reply.msg);
+      tok = spnego.step(rs->security_buffer);
+      if (!tok) co_return tok.status();
+      continue;
+    }
+    // Success: the server's last token carries its mechListMIC.
+    if (!rs->security_buffer.empty() && !spnego.done()) {
+      auto fin = spnego.step(rs->security_buffer);
+      if (!fin) co_return fin.status();
+    }
+    const bool nobody =
+        anonymous ||
+        (rs->session_flags & (smb2::session_flag::kIsGuest | smb2::session_flag::kIsNull)) != 0;
+    if (nobody && (options_.sign || options_.seal)) co_return NtStatus::AccessDenied;
+    if (!nobody) {
+      const auto& key = spnego.session_key();
+      std::vector<std::byte> session_key(key.begin(), key.end());
+      if (neg_.dialect >= smb2::dialect::kSmb300) {
+        const auto bits = neg_.cipher != 0 && auth::cipher_key_size(
+                                                  static_cast<auth::SmbCipher>(neg_.cipher)) == 32
+                              ? auth::SmbCipherKeyBits::Aes256
+                              : auth::SmbCipherKeyBits::Aes128;
+        auto keys = auth::derive_smb3_keys(session_key, neg_.dialect, pre.value(), bits);
+        if (!keys) co_return NtStatus::InternalError;
+        signing_key_ = keys->signing;
+        if (neg_.cipher != 0) {
+          encryption_key_ = keys->client_to_server;
+          decryption_key_ = keys->server_to_client;
+        }
+      } else {
+        signing_key_ = session_key;
+      }
+      // The final response proves the server knows the key (MS-SMB2 3.2.5.3.1).
+      if ((reply.header.flags & smb2::header_flag::kSigned) &&
+          !auth::verify_message(reply.msg, signing_key_, neg_.signing)) {
+        log::info("rdr: ", server_, ": bad signature on SESSION_SETUP response");
+        co_return NtStatus::AccessDenied;
+      }
+      signing_required_ =
+          options_.sign || (neg_.security_mode & smb2::security_mode::kSigningRequired) != 0;
+      encrypt_all_ = options_.seal || (rs->session_flags & smb2::session_flag::kEncryptData) != 0;
+      if (encrypt_all_ && encryption_key_.empty()) co_return NtStatus::NotSupported;
+    }
+    session_valid_ = true;
+    co_return NtStatus::Success;
+  }
+  co_return NtStatus::LogonFailure;
+}
+
+Task<NtStatus> RdrConnection::connect_tree(const std::string& share,
+                                           std::shared_ptr<RdrTree>* out) {
+  auto self = shared_from_this();
+  const std::string key = lower(share);
+  if (auto it = trees_.find(key); it != trees_.end()) {
+    auto t = it->second;
+    NtStatus st = co_await t->ready.wait();
+    if (st == NtStatus::Success) *out = t;
+    co_return st;
+  }
+  if (dead_) co_return dead_status_;
+  auto t = std::make_shared<RdrTree>(loop_, share);
+  trees_[key] = t;
+  smb2::TreeConnectRequest r;
+  r.path = u"\\\\" + u16(server_) + u"\\" + u16(share);
+  smb2::Header h;
+  h.command = smb2::Command::TreeConnect;
+  std::vector<std::byte> msg;
+  NtStatus st = smb2::append_message(h, r, msg);
+  RdrReply reply;
+  if (st == NtStatus::Success) {
+    reply = co_await call(std::move(msg), 1, nullptr);
+    st = reply.status;
+  }
+  if (nt_success(st)) {
+    auto resp = smb2::decode_tree_connect_response(reply.msg);
+    if (!resp) {
+      st = NtStatus::InvalidNetworkResponse;
+    } else {
+      t->tree_id = reply.header.tree_id;
+      t->share_flags = resp->share_flags;
+      t->encrypt = (resp->share_flags & smb2::share_flag::kEncryptData) != 0;
+      if (t->encrypt && encryption_key_.empty()) st = NtStatus::AccessDenied;
+    }
+  }
+  if (st != NtStatus::Success) {
+    if (auto it = trees_.find(key); it != trees_.end() && it->second == t) trees_.erase(it);
+    t->ready.set(st);
+    co_return st;
+  }
+  t->ready.set(NtStatus::Success);
+  *out = t;
+  co_return NtStatus::Success;
+}
+
+Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
+                                   std::shared_ptr<RdrCallTicket> ticket,
+                                   auth::PreauthHash* preauth) {
+  auto self = shared_from_this();
+  RdrReply failed;
+  if (dead_) {
+    failed.status = dead_status_;
+    co_return failed;
+  }
+  if (charge == 0) charge = 1;
+  std::optional<uint64_t> mid;
+  if (credit_waiters_.empty()) mid = credits_.take(charge);
+  if (!mid) {
+    CreditWaiter cw;
+    cw.charge = charge;
+    struct Park {
+      RdrConnection* c;
+      CreditWaiter* w;
+      bool await_ready() const noexcept { return false; }
+      void await_suspend(std::coroutine_handle<> h) {
+        w->h = h;
+        c->credit_waiters_.push_back(w);
+        c->wake_credit_waiters();
+      }
+      void await_resume() const noexcept {}
+    };
+    co_await Park{this, &cw};
+    if (!cw.message_id) {
+      failed.status = dead_ ? dead_status_ : NtStatus::InsufficientResources;
+      co_return failed;
+    }
+    mid = cw.message_id;
+  }
+  if (!prepare(msg, *mid, charge, tree, preauth)) {
+    failed.status = NtStatus::InternalError;
+    co_return failed;
+  }
+  Waiter w;
+  w.ticket = ticket;
+  if (ticket) {
+    ticket->message_id = *mid;
+    ticket->sent = true;
+  }
+  pending_[*mid] = &w;
+  send_frame(std::move(msg));
+  struct Wait {
+    Waiter* w;
+    bool await_ready() const noexcept { return w->reply.status != NtStatus::Pending; }
+    void await_suspend(std::coroutine_handle<> h) { w->h = h; }
+    void await_resume() const noexcept {}
+  };
+  co_await Wait{&w};
+  if (ticket) ticket->done = true;
+  co_return std::move(w.reply);
+}
+
+bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, uint32_t charge,
+                            const RdrTree* tree, auth::PreauthHash* preauth) {
+  auto hr = smb2::decode_header(msg);
+  if (!hr) return false;
+  smb2::Header h = *hr;
+  h.message_id = message_id;
+  h.credit_charge = neg_.multi_credit() ? static_cast<uint16_t>(charge) : 0;
+  h.credit_request_response = credits_.request_for(charge, kCreditTarget);
+  h.session_id = session_id_;
+  h.tree_id = tree ? tree->tree_id : 0;
+  const bool setup =
+      h.command == smb2::Command::Negotiate || h.command == smb2::Command::SessionSetup;
+  const bool encrypt = !setup && session_valid_ && !encryption_key_.empty() &&
+                       (encrypt_all_ || (tree && tree->encrypt));
+  // MS-SMB2 3.2.4.1.1: with 3.1.1 a TREE_CONNECT is signed even when signing is not required.
+  const bool tcon311 = h.command == smb2::Command::TreeConnect &&
+                       neg_.dialect == smb2::dialect::kSmb311 && !signing_key_.empty();
+  const bool sign = !setup && !encrypt && session_valid_ && (signing_required_ || tcon311);
+  if (sign) h.flags |= smb2::header_flag::kSigned;
+  smb2::encode_header(h, msg);
+  if (preauth) preauth->update(msg);
+  if (sign && auth::sign_message(msg, signing_key_, neg_.signing) != NtStatus::Success) {
+    return false;
+  }
+  if (encrypt) {
+    auto sealed = encrypt_message(neg_.cipher, encryption_key_, session_id_, msg);
+    if (!sealed) return false;
+    msg = std::move(*sealed);
+  }
+  return true;
+}
+
+void RdrConnection::cancel(const std::shared_ptr<RdrCallTicket>& ticket) {
+  if (dead_ || !ticket || !ticket->sent || ticket->done) return;
+  smb2::Header h;
+  h.command = smb2::Command::Cancel;
+  h.message_id = ticket->message_id;
+  h.session_id = session_id_;
+  if (ticket->async_id != 0) {
+    h.flags |= smb2::header_flag::kAsyncCommand;
+    h.async_id = ticket->async_id;
+  }
+  const bool sign = session_valid_ && signing_required_ && !encrypt_all_;
+  if (sign) h.flags |= smb2::header_flag::kSigned;
+  std::vector<std::byte> msg;
+  if (smb2::append_message(h, smb2::CancelRequest{}, msg) != NtStatus::Success) return;
+  if (sign && auth::sign_message(msg, signing_key_, neg_.signing) != NtStatus::Success) return;
+  if (encrypt_all_ && !encryption_key_.empty()) {
+    auto sealed = encrypt_message(neg_.cipher, encryption_key_, session_id_, msg);
+    if (!sealed) return;
+    msg = std::move(*sealed);
+  }
+  send_frame(std::move(msg));
+}
+
+void RdrConnection::wake_credit_waiters() {
+  while (!credit_waiters_.empty()) {
+    CreditWaiter* w = credit_waiters_.front();
+    auto mid = credits_.take(w->charge);
+    if (!mid) {
+      // Nothing in flight will ever grant more: this request cannot be sent.
+      if (pending_.empty() && credits_.available() < w->charge) {
+        credit_waiters_.pop_front();
+        w->message_id.reset();
+        auto h = w->h;
+        loop_.post([h] { h.resume(); });
+        continue;
+      }
+      return;
+    }
+    credit_waiters_.pop_front();
+    w->message_id = mid;
+    auto h = w->h;
+    loop_.post([h] { h.resume(); });
+  }
+}
+
+void RdrConnection::finish(Waiter* w) {
+  if (w->reply.status == NtStatus::Pending) w->reply.status = NtStatus::InternalError;
+  if (w->h) {
+    auto h = w->h;
+    loop_.post([h] { h.resume(); });
+  }
+}
+
+void RdrConnection::send_frame(std::vector<std::byte> frame) {
+  if (dead_) return;
+  auto out = std::make_unique<OutFrame>();
+  if (!smb2::encode_transport_header(static_cast<uint32_t>(frame.size()), out->th)) {
+    auto self = shared_from_this();
+    loop_.post([self] { self->close(NtStatus::InvalidParameter); });
+    return;
+  }
+  out->body = std::move(frame);
+  sendq_.push_back(std::move(out));
+  pump_send();
+}
+
+void RdrConnection::pump_send() {
+  if (sending_ || sendq_.empty() || dead_) return;
+  sending_ = true;
+  auto self = shared_from_this();
+  OutFrame* f = sendq_.front().get();
+  const size_t th = f->th.size();
+  if (f->sent < th) {
+    f->iov[0] = {f->th.data() + f->sent, th - f->sent};
+    f->iov[1] = {f->body.data(), f->body.size()};
+    f->mh.msg_iovlen = 2;
+  } else {
+    f->iov[0] = {f->body.data() + (f->sent - th), f->body.size() - (f->sent - th)};
+    f->mh.msg_iovlen = 1;
+  }
+  f->mh.msg_iov = f->iov;
+  const int fd = fd_;
+  loop_.submit([fd, f](io_uring_sqe* sqe) { io_uring_prep_sendmsg(sqe, fd, &f->mh, MSG_NOSIGNAL); },
+               [self](int res) {
+                 self->sending_ = false;
+                 if (self->dead_) return;
+                 if (res <= 0) {
+                   self->close(NtStatus::ConnectionDisconnected);
+                   return;
+                 }
+                 OutFrame* front = self->sendq_.front().get();
+                 front->sent += static_cast<size_t>(res);
+                 if (front->sent >= front->th.size() + front->body.size()) self->sendq_.pop_front();
+                 self->pump_send();
+               });
+}
+
+void RdrConnection::post_recv() {
+  if (dead_) return;
+  auto self = shared_from_this();
+  if (recv_big_) {
+    loop_.recv(fd_, std::span(big_).subspan(big_have_), [self](int res) { self->on_recv(res); });
+    return;
+  }
+  if (rbuf_.size() < kRecvChunk) rbuf_.resize(kRecvChunk);
+  loop_.recv(fd_, std::span(rbuf_).subspan(rlen_), [self](int res) { self->on_recv(res); });
+}
+
+void RdrConnection::on_recv(int res) {
+  if (dead_) return;
+  if (res <= 0) {
+    log::debug("rdr: ", server_, ": connection closed (", res, ")");
+    close(NtStatus::ConnectionDisconnected);
+    return;
+  }
+  if (recv_big_) {
+    big_have_ += static_cast<size_t>(res);
+    if (big_have_ == big_.size()) {
+      recv_big_ = false;
+      auto frame = std::move(big_);
+      big_ = {};
+      big_have_ = 0;
+      on_frame(std::move(frame));
+      if (dead_) return;
+    }
+    post_recv();
+    return;
+  }
+  rlen_ += static_cast<size_t>(res);
+  size_t pos = 0;
+  while (rlen_ - pos >= smb2::kTransportHeaderSize) {
+    auto len = smb2::decode_transport_header(std::span(rbuf_).subspan(pos, rlen_ - pos));
+    if (!len || *len > kMaxFrame || *len < smb2::kHeaderSize) {
+      log::info("rdr: ", server_, ": bad transport header; closing");
+      close(NtStatus::ConnectionDisconnected);
+      return;
+    }
+    const size_t need = smb2::kTransportHeaderSize + *len;
+    if (rlen_ - pos < need) {
+      if (*len > kBigFrame) {
+        big_.resize(*len);
+        const size_t have = rlen_ - pos - smb2::kTransportHeaderSize;
+        std::memcpy(big_.data(), rbuf_.data() + pos + smb2::kTransportHeaderSize, have);
+        big_have_ = have;
+        recv_big_ = true;
+        pos = rlen_;
+      }
+      break;
+    }
+    auto first = rbuf_.begin() + static_cast<std::ptrdiff_t>(pos + smb2::kTransportHeaderSize);
+    std::vector<std::byte> frame(first, first + static_cast<std::ptrdiff_t>(*len));
+    pos += need;
+    on_frame(std::move(frame));
+    if (dead_) return;
+  }
+  if (pos > 0) {
+    std::memmove(rbuf_.data(), rbuf_.data() + pos, rlen_ - pos);
+    rlen_ -= pos;
+  }
+  post_recv();
+}
+
+void RdrConnection::on_frame(std::vector<std::byte> frame) {
+  bool encrypted = false;
+  auto kind = smb2::classify_protocol(frame);
+  if (kind == smb2::ProtocolKind::Transform) {
+    auto plain = decrypt_message(neg_.cipher, frame, [this](uint64_t sid) {
+      return sid == session_id_ ? std::span<const std::byte>(decryption_key_)
+                                : std::span<const std::byte>();
+    });
+    if (!plain) {
+      log::info("rdr: ", server_, ": undecryptable message (", ntstatus_name(plain.status()),
+                "); closing");
+      close(NtStatus::ConnectionDisconnected);
+      return;
+    }
+    frame = std::move(*plain);
+    encrypted = true;
+  } else if (kind != smb2::ProtocolKind::Smb2) {
+    log::info("rdr: ", server_, ": not an SMB2 message; closing");
+    close(NtStatus::ConnectionDisconnected);
+    return;
+  }
+  auto msgs = split_responses(frame);
+  if (!msgs) {
+    log::info("rdr: ", server_, ": malformed response; closing");
+    close(NtStatus::ConnectionDisconnected);
+    return;
+  }
+  if (msgs->size() == 1) {
+    on_message((*msgs)[0], &frame, encrypted);
+  } else {
+    for (const auto& m : *msgs) on_message(m, nullptr, encrypted);
+  }
+  wake_credit_waiters();
+}
+
+void RdrConnection::on_message(const IncomingMessage& m, std::vector<std::byte>* whole_frame,
+                               bool encrypted) {
+  credits_.grant(m.header.credit_request_response);
+  if (m.header.message_id == kBreakMessageId) {
+    // rdr asks for no oplocks or leases yet; a break is logged and otherwise ignored.
+    log::debug("rdr: ", server_, ": unsolicited break notification ignored");
+    return;
+  }
+  auto it = pending_.find(m.header.message_id);
+  if (it == pending_.end()) {
+    log::debug("rdr: ", server_, ": response to unknown message id ", m.header.message_id);
+    return;
+  }
+  Waiter* w = it->second;
+  auto st = static_cast<NtStatus>(m.header.status);
+  if (st == NtStatus::Pending && m.header.is_async()) {
+    // Interim response (MS-SMB2 3.2.5.1.5): the final one comes later with this async id.
+    if (w->ticket) w->ticket->async_id = m.header.async_id;
+    return;
+  }
+  if (!encrypted && session_valid_ && signing_required_ &&
+      m.header.command != smb2::Command::SessionSetup && m.header.session_id == session_id_) {
+    if (m.header.flags & smb2::header_flag::kSigned) {
+      if (!auth::verify_message(m.bytes, signing_key_, neg_.signing)) {
+        log::info("rdr: ", server_, ": bad signature on a response");
+        st = NtStatus::AccessDenied;
+      }
+    } else if (nt_success(st)) {
+      log::info("rdr: ", server_, ": unsigned response on a signed session");
+      st = NtStatus::AccessDenied;
+    }
+  }
+  pending_.erase(it);
+  w->reply.header = m.header;
+  if (whole_frame) {
+    w->reply.msg = std::move(*whole_frame);
+  } else {
+    w->reply.msg.assign(m.bytes.begin(), m.bytes.end());
+  }
+  w->reply.status = st == NtStatus::Pending ? NtStatus::InvalidNetworkResponse : st;
+  finish(w);
+}
+
+void RdrConnection::close(NtStatus why) {
+  if (dead_) return;
+  dead_ = true;
+  dead_status_ = why;
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  if (echo_timer_) loop_.cancel_op(echo_timer_);
+  auto pending = std::move(pending_);
+  pending_.clear();
+  for (auto& [id, w] : pending) {
+    w->reply.status = why;
+    finish(w);
+  }
+  auto waiters = std::move(credit_waiters_);
+  credit_waiters_.clear();
+  for (auto* w : waiters) {
+    w->message_id.reset();
+    auto h = w->h;
+    loop_.post([h] { h.resume(); });
+  }
+  ready_.set(why);
+  for (auto& [name, t] : trees_) t->ready.set(why);
+  if (on_dead_) {
+    auto fn = std::move(on_dead_);
+    on_dead_ = nullptr;
+    fn();
+  }
+}
+
+Task<void> RdrConnection::echo_loop(std::shared_ptr<RdrConnection> self) {
+  const long long ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.echo_interval).count();
+  while (!dead_) {
+    co_await RdrSleep(loop_, ms, &echo_timer_);
+    echo_timer_ = 0;
+    if (dead_) break;
+    if (echo_outstanding_) {
+      // No answer for a whole interval: the server is gone (MS-SMB2 3.2.6.2 leaves the policy
+      // to the client).
+      log::info("rdr: ", server_, ": no answer to ECHO; dropping the connection");
+      close(NtStatus::ConnectionDisconnected);
+      break;
+    }
+    echo_outstanding_ = true;
+    spawn([](std::shared_ptr<RdrConnection> c) -> Task<void> {
+      smb2::Header h;
+      h.command = smb2::Command::Echo;
+      std::vector<std::byte> msg;
+      if (smb2::append_message(h, smb2::EchoRequest{}, msg) != NtStatus::Success) co_return;
+      auto reply = co_await c->call(std::move(msg), 1, nullptr);
+      if (!reply.msg.empty()) c->echo_outstanding_ = false;
+    }(self));
+  }
+}
+
+}  // namespace lwsmb::fuse_rdr

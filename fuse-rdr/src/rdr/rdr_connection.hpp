@@ -1,0 +1,179 @@
+// One SMB2/3 connection of the rdr driver to a (server, port, user): the socket on an io_uring
+// loop, NEGOTIATE and SESSION_SETUP, the credit window with pipelined requests matched by
+// MessageId, signing and encryption, tree connects shared between opens, and keep-alive ECHO.
+// Everything after construction runs on the connection's loop thread.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "lwsmb/auth/smb_crypto.hpp"
+#include "lwsmb/fuse_rdr/rdr.hpp"
+#include "lwsmb/iocore/event_loop.hpp"
+#include "lwsmb/iocore/task.hpp"
+#include "rdr/credit_window.hpp"
+#include "rdr/rdr_async.hpp"
+#include "rdr/rdr_wire.hpp"
+
+namespace lwsmb::fuse_rdr {
+
+// A share connected on the session. Opens count it; it stays until the connection goes.
+struct RdrTree {
+  RdrTree(EventLoop& loop, std::string name) : share(std::move(name)), ready(loop) {}
+  std::string share;
+  uint32_t tree_id = 0;
+  uint32_t share_flags = 0;
+  bool encrypt = false;
+  int opens = 0;
+  RdrEvent ready;
+};
+
+// The final answer to one request.
+struct RdrReply {
+  NtStatus status = NtStatus::Pending;
+  smb2::Header header;
+  std::vector<std::byte> msg;  // the whole message (header and body); empty when none came
+};
+
+// Lets an IRP's cancel routine reach the request on the wire (SMB2 CANCEL, MS-SMB2 3.2.4.24).
+struct RdrCallTicket {
+  uint64_t message_id = 0;
+  uint64_t async_id = 0;
+  bool sent = false;
+  bool done = false;
+};
+
+class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
+ public:
+  RdrConnection(EventLoop& loop, std::string server, uint16_t port, const RdrOptions& options);
+  ~RdrConnection();
+  RdrConnection(const RdrConnection&) = delete;
+  RdrConnection& operator=(const RdrConnection&) = delete;
+
+  EventLoop& loop() { return loop_; }
+  const std::string& server() const { return server_; }
+  bool dead() const { return dead_; }
+  const Negotiated& negotiated() const { return neg_; }
+  // Largest READ / WRITE payload per request: the server's maximum capped by rsize / wsize,
+  // 64 KiB without multi-credit support.
+  uint32_t max_read() const;
+  uint32_t max_write() const;
+  uint32_t max_transact() const;
+
+  // Called once when the connection fails or closes, so the owner can forget it.
+  void set_on_dead(std::function<void()> fn) { on_dead_ = std::move(fn); }
+
+  // Connects, negotiates and sets up the session on first use; later callers wait for that.
+  Task<NtStatus> ensure_ready();
+  // TREE_CONNECT to \\server\share, shared between opens.
+  Task<NtStatus> connect_tree(const std::string& share, std::shared_ptr<RdrTree>* out);
+
+  // Sends one request (header and body as append_message() built it; the header's ids, credits
+  // and flags are filled in here) charged `charge` credits, and waits for its final response.
+  // tree may be null (session-level requests).
+  Task<RdrReply> call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
+                      std::shared_ptr<RdrCallTicket> ticket = nullptr,
+                      auth::PreauthHash* preauth = nullptr);
+  // Sends SMB2 CANCEL for a request still in flight.
+  void cancel(const std::shared_ptr<RdrCallTicket>& ticket);
+
+  // Fails every request in flight with `why` and drops the socket.
+  void close(NtStatus why);
+
+ private:
+  struct Waiter {
+    std::coroutine_handle<> h;
+    RdrReply reply;
+    std::shared_ptr<RdrCallTicket> ticket;
+  };
+  struct CreditWaiter {
+    uint32_t charge = 0;
+    std::coroutine_handle<> h;
+    std::optional<uint64_t> message_id;  // set when granted; nullopt when the connection died
+  };
+  enum class State { New, Connecting, Ready, Failed };
+
+  Task<NtStatus> establish();
+  Task<NtStatus> tcp_connect();
+  Task<NtStatus> negotiate();
+  Task<NtStatus> session_setup();
+  Task<void> echo_loop(std::shared_ptr<RdrConnection> self);
+
+  // Fills in the header and signs or encrypts; false when encoding failed.
+  bool prepare(std::vector<std::byte>& msg, uint64_t message_id, uint32_t charge,
+               const RdrTree* tree, auth::PreauthHash* preauth);
+  void send_frame(std::vector<std::byte> frame);
+  void pump_send();
+  void post_recv();
+  void on_recv(int res);
+  void on_frame(std::vector<std::byte> frame);
+  void on_message(const IncomingMessage& m, std::vector<std::byte>* whole_frame, bool encrypted);
+  void wake_credit_waiters();
+  void finish(Waiter* w);
+
+  EventLoop& loop_;
+  std::string server_;
+  uint16_t port_;
+  RdrOptions options_;
+  int fd_ = -1;
+  State state_ = State::New;
+  bool dead_ = false;
+  NtStatus dead_status_ = NtStatus::ConnectionDisconnected;
+  RdrEvent ready_;
+  std::function<void()> on_dead_;
+
+  // Negotiated connection state.
+  NegotiateOffer offer_;
+  Negotiated neg_;
+  auth::PreauthHash conn_preauth_;
+
+  // The one session of this connection (one connection per user).
+  uint64_t session_id_ = 0;
+  bool session_valid_ = false;
+  bool signing_required_ = false;
+  bool encrypt_all_ = false;
+  std::vector<std::byte> signing_key_;
+  std::vector<std::byte> encryption_key_;  // client to server
+  std::vector<std::byte> decryption_key_;  // server to client
+
+  std::map<std::string, std::shared_ptr<RdrTree>> trees_;  // by lower-cased share name
+
+  CreditWindow credits_;
+  std::deque<CreditWaiter*> credit_waiters_;
+  std::unordered_map<uint64_t, Waiter*> pending_;
+
+  // Receiving: small reads into rbuf_, a large frame straight into its own buffer.
+  std::vector<std::byte> rbuf_;
+  size_t rlen_ = 0;
+  std::vector<std::byte> big_;
+  size_t big_have_ = 0;
+  bool recv_big_ = false;
+
+  // One transport frame on its way out: the 4-byte header goes with the message in one
+  // sendmsg, so the message is never moved to make room for it.
+  struct OutFrame {
+    std::array<std::byte, 4> th{};
+    std::vector<std::byte> body;
+    size_t sent = 0;
+    iovec iov[2]{};
+    msghdr mh{};
+  };
+  std::deque<std::unique_ptr<OutFrame>> sendq_;
+  bool sending_ = false;
+
+  EventLoop::OpId echo_timer_ = 0;
+  bool echo_outstanding_ = false;
+};
+
+}  // namespace lwsmb::fuse_rdr

@@ -61,11 +61,57 @@ int errno_from_ntstatus(NtStatus status) {
     case NtStatus::BufferTooSmall:
     case NtStatus::BufferOverflow:
       return ERANGE;
+    case NtStatus::LogonFailure:
+    case NtStatus::WrongPassword:
+    case NtStatus::NoSuchUser:
+    case NtStatus::AccountDisabled:
+    case NtStatus::NetworkAccessDenied:
+    case NtStatus::BadImpersonationLevel:
+      return EACCES;  // mount.cifs: "mount error(13): Permission denied"
+    case NtStatus::BadNetworkName:
+    case NtStatus::BadNetworkPath:
+      return ENOENT;  // no such share / server name that does not resolve
+    case NtStatus::HostUnreachable:
+      return EHOSTUNREACH;
+    case NtStatus::ConnectionRefused:
+      return ECONNREFUSED;
+    case NtStatus::IoTimeout:
+      return ETIMEDOUT;
+    case NtStatus::ConnectionReset:
+      return ECONNRESET;
+    case NtStatus::ConnectionDisconnected:
+    case NtStatus::NetworkNameDeleted:
+    case NtStatus::UserSessionDeleted:
+    case NtStatus::NetworkSessionExpired:
+    case NtStatus::InvalidNetworkResponse:
+      return EIO;  // rdr.hpp: a connection lost for good fails what was in flight with EIO
+    case NtStatus::EasNotSupported:
+      return EOPNOTSUPP;
+    case NtStatus::NonexistentEaEntry:
+    case NtStatus::NoEasOnFile:
+      return ENODATA;
+    case NtStatus::EaTooLarge:
+      return E2BIG;
+    case NtStatus::ObjectTypeMismatch:
+      return EINVAL;
     case NtStatus::EndOfFile:
     case NtStatus::NoMoreFiles:
       return 0;  // not errors at the POSIX edge: a short read, the end of a listing
     default:
       return nt_success(status) ? 0 : EIO;
+  }
+}
+
+int errno_from_lock_status(NtStatus status) {
+  switch (status) {
+    case NtStatus::FileLockConflict:
+    case NtStatus::LockNotGranted:
+      return EAGAIN;
+    case NtStatus::RangeNotLocked:
+    case NtStatus::InvalidLockRange:
+      return EINVAL;
+    default:
+      return errno_from_ntstatus(status);
   }
 }
 

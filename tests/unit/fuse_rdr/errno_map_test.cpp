@@ -32,3 +32,45 @@ TEST(ErrnoMap, InformationalIsNotAnError) {
 }
 
 }  // namespace
+
+namespace {
+
+using lwsmb::NtStatus;
+using lwsmb::fuse_rdr::errno_from_lock_status;
+using lwsmb::fuse_rdr::errno_from_ntstatus;
+
+TEST(ErrnoMap, NetworkAndLogonStatuses) {
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::LogonFailure), EACCES);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::WrongPassword), EACCES);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::AccountDisabled), EACCES);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::BadNetworkName), ENOENT);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::HostUnreachable), EHOSTUNREACH);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::ConnectionRefused), ECONNREFUSED);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::IoTimeout), ETIMEDOUT);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::ConnectionDisconnected), EIO);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::NetworkNameDeleted), EIO);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::ConnectionReset), ECONNRESET);
+}
+
+TEST(ErrnoMap, MoreFileStatuses) {
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::Cancelled), EINTR);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::MediaWriteProtected), EROFS);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::NotSameDevice), EXDEV);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::CannotDelete), EACCES);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::DeletePending), ENOENT);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::EasNotSupported), EOPNOTSUPP);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::NoEasOnFile), ENODATA);
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::EndOfFile), 0);
+}
+
+TEST(ErrnoMap, LockStatuses) {
+  EXPECT_EQ(errno_from_lock_status(NtStatus::LockNotGranted), EAGAIN);
+  EXPECT_EQ(errno_from_lock_status(NtStatus::FileLockConflict), EAGAIN);
+  EXPECT_EQ(errno_from_lock_status(NtStatus::RangeNotLocked), EINVAL);
+  EXPECT_EQ(errno_from_lock_status(NtStatus::Cancelled), EINTR);
+  EXPECT_EQ(errno_from_lock_status(NtStatus::Success), 0);
+  // Outside locking a conflict stays EBUSY.
+  EXPECT_EQ(errno_from_ntstatus(NtStatus::LockNotGranted), EBUSY);
+}
+
+}  // namespace

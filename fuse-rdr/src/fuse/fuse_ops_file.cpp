@@ -1,0 +1,302 @@
+// File and directory handles: open, create, read, write, flush, fsync, release, opendir,
+// readdir(plus), releasedir.
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "fuse/fuse_impl.hpp"
+
+namespace lwsmb::fuse_rdr {
+namespace fscc = proto::fscc;
+namespace {
+
+uint32_t access_for(int flags) {
+  switch (flags & O_ACCMODE) {
+    case O_RDONLY:
+      return access::kFileGenericRead;
+    case O_WRONLY:
+      return access::kFileGenericWrite | access::kReadAttributes;
+    default:
+      return access::kFileGenericRead | access::kFileGenericWrite;
+  }
+}
+
+bool writes(int flags) {
+  return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+}
+
+void set_cache_flags(FuseFrontend::Impl* impl, fuse_file_info* fi) {
+  switch (impl->opts.cache) {
+    case CacheMode::None:
+      fi->direct_io = 1;
+      break;
+    case CacheMode::Loose:
+      fi->keep_cache = 1;
+      break;
+    case CacheMode::Strict:
+      fi->keep_cache = 0;  // what was cached before this open is dropped
+      break;
+  }
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto* impl = impl_of(req);
+  if (impl->opts.read_only && writes(fi->flags)) return (void)fuse_reply_err(req, EROFS);
+  auto path = impl->inodes.path(ino);
+  if (!path) return (void)fuse_reply_err(req, ENOENT);
+  // FUSE_CAP_ATOMIC_O_TRUNC (libfuse's default): O_TRUNC comes here, not as a setattr.
+  const bool trunc = fi->flags & O_TRUNC;
+  auto f = impl->open(req, *path, access_for(fi->flags) | (trunc ? access::kWriteData : 0),
+                      trunc ? CreateDisposition::Overwrite : CreateDisposition::Open,
+                      create_option::kNonDirectoryFile);
+  if (!f) return impl->reply_status(req, f.status());
+  auto of = std::make_shared<OpenFile>();
+  of->handle = std::move(*f);
+  of->ino = ino;
+  of->dirty = trunc;
+  fi->fh = impl->add_file(of);
+  set_cache_flags(impl, fi);
+  if (fuse_reply_open(req, fi) != 0) {
+    impl->take_file(fi->fh);
+    impl->close(std::move(of->handle));
+  }
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, fuse_file_info* fi) {
+  auto* impl = impl_of(req);
+  if (impl->opts.read_only) return (void)fuse_reply_err(req, EROFS);
+  auto path = impl->inodes.child_path(parent, name);
+  if (!path) return (void)fuse_reply_err(req, ENOENT);
+  CreateDisposition disp = (fi->flags & O_EXCL)    ? CreateDisposition::Create
+                           : (fi->flags & O_TRUNC) ? CreateDisposition::OverwriteIf
+                                                   : CreateDisposition::OpenIf;
+  auto f = impl->open(req, *path, access_for(fi->flags) | access::kReadAttributes, disp,
+                      create_option::kNonDirectoryFile);
+  if (!f) return impl->reply_status(req, f.status());
+  auto info = impl->query_all(req, *f);
+  if (!info) {
+    impl->close(std::move(*f));
+    return impl->reply_status(req, info.status());
+  }
+  uint64_t ino = impl->inodes.lookup(parent, name);
+  auto of = std::make_shared<OpenFile>();
+  of->handle = std::move(*f);
+  of->ino = ino;
+  fi->fh = impl->add_file(of);
+  set_cache_flags(impl, fi);
+  auto e = impl->entry(ino, impl->to_stat(*info, ino));
+  if (fuse_reply_create(req, &e, fi) != 0) {
+    impl->inodes.forget(ino, 1);
+    impl->take_file(fi->fh);
+    impl->close(std::move(of->handle));
+  }
+}
+
+void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  auto* impl = impl_of(req);
+  auto of = impl->file(fi->fh);
+  if (!of) return (void)fuse_reply_err(req, EBADF);
+  auto buf = std::make_unique_for_overwrite<std::byte[]>(size);
+  size_t got = 0;
+  // The kernel takes a short read for the end of the file: keep reading until SIZE or EOF.
+  while (got < size) {
+    auto st = impl->call(
+        req, of->handle,
+        ReadArgs{std::span(buf.get() + got, size - got), static_cast<uint64_t>(off) + got});
+    if (st.status == NtStatus::EndOfFile) break;
+    if (!nt_success(st.status)) {
+      if (got > 0) break;
+      return impl->reply_status(req, st.status);
+    }
+    if (st.information == 0) break;
+    got += std::min<size_t>(st.information, size - got);
+  }
+  fuse_reply_buf(req, reinterpret_cast<const char*>(buf.get()), got);
+}
+
+void op_write(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t off,
+              fuse_file_info* fi) {
+  auto* impl = impl_of(req);
+  auto of = impl->file(fi->fh);
+  if (!of) return (void)fuse_reply_err(req, EBADF);
+  auto bytes = reinterpret_cast<const std::byte*>(data);
+  size_t done = 0;
+  while (done < size) {
+    auto st = impl->call(
+        req, of->handle,
+        WriteArgs{std::span(bytes + done, size - done), static_cast<uint64_t>(off) + done});
+    if (!nt_success(st.status)) {
+      if (done > 0) break;
+      return impl->reply_status(req, st.status);
+    }
+    if (st.information == 0) break;
+    done += std::min<size_t>(st.information, size - done);
+  }
+  of->dirty = true;
+  if (done == 0 && size > 0) return (void)fuse_reply_err(req, ENOSPC);
+  fuse_reply_write(req, done);
+}
+
+// close(2): what the driver still holds back (rdr's write-behind) is written now, so that its
+// errors reach the caller of close.
+void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  auto* impl = impl_of(req);
+  auto of = impl->file(fi->fh);
+  if (!of) return (void)fuse_reply_err(req, EBADF);
+  if (!of->dirty) return (void)fuse_reply_err(req, 0);
+  of->dirty = false;
+  auto st = impl->call(req, of->handle, FlushArgs{});
+  if (!nt_success(st.status)) return impl->reply_status(req, st.status);
+  fuse_reply_err(req, 0);
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
+  auto* impl = impl_of(req);
+  auto of = impl->file(fi->fh);
+  if (!of) return (void)fuse_reply_err(req, EBADF);
+  of->dirty = false;
+  auto st = impl->call(req, of->handle, FlushArgs{});
+  if (!nt_success(st.status)) return impl->reply_status(req, st.status);
+  fuse_reply_err(req, 0);
+}
+
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  auto* impl = impl_of(req);
+  if (auto of = impl->take_file(fi->fh)) impl->close(std::move(of->handle));
+  fuse_reply_err(req, 0);
+}
+
+void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto* impl = impl_of(req);
+  auto path = impl->inodes.path(ino);
+  if (!path) return (void)fuse_reply_err(req, ENOENT);
+  auto f = impl->open(req, *path, access::kReadData | access::kReadAttributes,
+                      CreateDisposition::Open, create_option::kDirectoryFile);
+  if (!f) return impl->reply_status(req, f.status());
+  auto of = std::make_shared<OpenFile>();
+  of->handle = std::move(*f);
+  of->ino = ino;
+  of->directory = true;
+  fi->fh = impl->add_file(of);
+  if (fuse_reply_open(req, fi) != 0) {
+    impl->take_file(fi->fh);
+    impl->close(std::move(of->handle));
+  }
+}
+
+// Reads the whole listing at the first readdir (and at a rewind); later calls page through it
+// by index, so offsets stay valid however the server orders or chunks its answers.
+NtStatus load_listing(FuseFrontend::Impl* impl, fuse_req_t req, OpenFile& of) {
+  of.listing.clear();
+  of.listed = false;
+  std::vector<std::byte> buf(64 * 1024);
+  uint8_t flags = query_directory_flag::kRestartScans;
+  for (;;) {
+    QueryDirectoryArgs args;
+    args.info_class = FileInfoClass::IdBothDirectory;
+    args.flags = flags;
+    args.pattern = "*";
+    args.buffer = buf;
+    auto st = impl->call(req, of.handle, std::move(args));
+    flags = 0;
+    if (st.status == NtStatus::NoMoreFiles || st.status == NtStatus::NoSuchFile) break;
+    if (!nt_success(st.status)) return st.status;
+    auto entries = fscc::decode_directory(
+        FileInfoClass::IdBothDirectory, std::span(buf).first(std::min(st.information, buf.size())));
+    if (!entries) return entries.status();
+    if (entries->empty()) break;
+    for (auto& e : *entries) {
+      if (e.file_name == u"." || e.file_name == u"..") continue;
+      of.listing.push_back(std::move(e));
+    }
+  }
+  of.listed = true;
+  return NtStatus::Success;
+}
+
+void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
+                bool plus) {
+  auto* impl = impl_of(req);
+  auto of = impl->file(fi->fh);
+  if (!of) return (void)fuse_reply_err(req, EBADF);
+  std::lock_guard lock(of->mutex);
+  if (off == 0 || !of->listed) {
+    NtStatus st = load_listing(impl, req, *of);
+    if (st != NtStatus::Success) return impl->reply_status(req, st);
+  }
+  std::vector<char> buf(size);
+  size_t used = 0;
+  for (size_t idx = static_cast<size_t>(off);; ++idx) {
+    std::string name;
+    struct stat st {};
+    uint64_t child = 0;
+    if (idx < 2) {
+      name = idx == 0 ? "." : "..";
+      st.st_ino = idx == 0 ? ino : 1;
+      st.st_mode = S_IFDIR;
+    } else if (idx - 2 < of->listing.size()) {
+      const auto& e = of->listing[idx - 2];
+      auto n = fscc::utf16_to_utf8(e.file_name);
+      if (!n) continue;  // not representable as a Linux name
+      name = std::move(*n);
+      if (plus) child = impl->inodes.lookup(ino, name);
+      st = impl->to_stat(e, child);
+    } else {
+      break;
+    }
+    size_t rem = size - used;
+    size_t n;
+    if (plus) {
+      fuse_entry_param e{};
+      if (child != 0) {
+        e = impl->entry(child, st);
+      } else {
+        e.attr = st;
+      }
+      n = fuse_add_direntry_plus(req, buf.data() + used, rem, name.c_str(), &e,
+                                 static_cast<off_t>(idx + 1));
+    } else {
+      n = fuse_add_direntry(req, buf.data() + used, rem, name.c_str(), &st,
+                            static_cast<off_t>(idx + 1));
+    }
+    if (n > rem) {
+      if (child != 0) impl->inodes.forget(child, 1);
+      break;
+    }
+    used += n;
+  }
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  do_readdir(req, ino, size, off, fi, false);
+}
+
+void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  do_readdir(req, ino, size, off, fi, true);
+}
+
+void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  auto* impl = impl_of(req);
+  if (auto of = impl->take_file(fi->fh)) impl->close(std::move(of->handle));
+  fuse_reply_err(req, 0);
+}
+
+}  // namespace
+
+void fill_file_ops(fuse_lowlevel_ops* ops) {
+  ops->open = op_open;
+  ops->create = op_create;
+  ops->read = op_read;
+  ops->write = op_write;
+  ops->flush = op_flush;
+  ops->fsync = op_fsync;
+  ops->release = op_release;
+  ops->opendir = op_opendir;
+  ops->readdir = op_readdir;
+  ops->readdirplus = op_readdirplus;
+  ops->releasedir = op_releasedir;
+}
+
+}  // namespace lwsmb::fuse_rdr

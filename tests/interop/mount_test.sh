@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# The FUSE mount, end to end, on a real mount (needs /dev/fuse and root):
+#   mount_test.sh local    LWSMB_LOCAL_MOUNT          a local folder through pvfs
+#   mount_test.sh lwserver MOUNT_LWSMB LWSERVER       lwserver on 127.0.0.1 through rdr
+#   mount_test.sh samba    MOUNT_LWSMB LWSERVER       Samba's smbd on 127.0.0.1 through rdr
+# Each does: cp of a random file in and out + cmp, mkdir -p of a deep tree, tar of a source
+# tree there and back + diff -r, rename (and RENAME_NOREPLACE), unlink, truncate, append,
+# stat sizes and mtimes, chmod, POSIX locks, git init/add/commit, fio verify jobs, dbench,
+# then the mount-time errors (bad options, and for servers wrong password, missing share,
+# unreachable server): a plain line, a non-zero exit and nothing left in /proc/mounts.
+# MOUNT_TEST_MB (default 256) sets the size of the copied file.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+MODE=${1:?mode: local, lwserver or samba}
+BIN=${2:?mount binary}
+BIN=$(readlink -f "$BIN")
+SIZE_MB=${MOUNT_TEST_MB:-256}
+SRC_TREE=$(cd "$HERE/../.." && pwd)  # the lwsmb sources: a tree to tar
+
+T=$(mktemp -d /tmp/lwsmb-mount-XXXXXX)
+MNT=$T/mnt
+mkdir -p "$MNT"
+MOUNTS=()
+
+is_mounted() { grep -q " $1 " /proc/mounts; }
+
+unmount_all() {
+  local m
+  for m in "${MOUNTS[@]}"; do
+    if is_mounted "$m"; then umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; fi
+  done
+}
+
+cleanup() {
+  set +e
+  unmount_all
+  if [ -n "${SMB_PID:-}" ]; then smb_stop_samba; fi
+  lw_cleanup
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+step() { echo "--- $* ($(date +%T))"; }
+
+# The server side of the mount and how to mount it.
+BACKEND=  # the directory the mount shows, for checks from outside
+case "$MODE" in
+  local)
+    BACKEND=$T/backend
+    mkdir -p "$BACKEND"
+    do_mount() { "$BIN" "$BACKEND" "$1" "${@:2}"; }
+    ;;
+  lwserver)
+    LWSERVER=${3:?lwserver binary}
+    lw_start_server "$LWSERVER"
+    BACKEND=$LW_TMP/share
+    SHARE=//127.0.0.1/share
+    do_mount() { "$BIN" "$SHARE" "$1" -o "port=$LW_PORT,username=$LW_USER,password=$LW_PASS" "${@:2}"; }
+    ;;
+  samba)
+    LWSERVER=${3:?lwserver binary}
+    . "$HERE/../../bench/scripts/samba_lib.sh"
+    lw_start_server "$LWSERVER"  # for its user and scratch folder; smbd is the peer here
+    kill "$LW_PID" 2>/dev/null || true
+    BACKEND=$LW_TMP/share
+    smb_start_samba "$BACKEND"
+    SHARE=//127.0.0.1/share
+    do_mount() { "$BIN" "$SHARE" "$1" -o "port=$SMB_PORT,username=$LW_USER,password=$LW_PASS" "${@:2}"; }
+    ;;
+  *) lw_fail "unknown mode $MODE" ;;
+esac
+
+# --- mount ---
+step "mount"
+MOUNTS+=("$MNT")
+do_mount "$MNT" || lw_fail "mount failed"
+is_mounted "$MNT" || lw_fail "not in /proc/mounts after mount"
+grep " $MNT " /proc/mounts | grep -q "fuse.lwsmb" || lw_fail "mount type is not fuse.lwsmb"
+
+# --- big file in and out ---
+step "cp ${SIZE_MB} MiB in and out"
+head -c "${SIZE_MB}M" /dev/urandom >"$T/big"
+cp "$T/big" "$MNT/big"
+cmp "$T/big" "$BACKEND/big" || lw_fail "file on the server differs from what was copied in"
+cp "$MNT/big" "$T/big.back"
+cmp "$T/big" "$T/big.back" || lw_fail "file copied out differs"
+[ "$(stat -c %s "$MNT/big")" = $((SIZE_MB * 1024 * 1024)) ] || lw_fail "size of big file"
+rm -f "$MNT/big" "$T/big.back"
+[ ! -e "$BACKEND/big" ] || lw_fail "unlink did not reach the server"
+
+# --- deep tree ---
+step "mkdir -p"
+DEEP=a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t
+mkdir -p "$MNT/deep/$DEEP"
+[ -d "$BACKEND/deep/$DEEP" ] || lw_fail "deep tree missing on the server"
+echo leaf >"$MNT/deep/$DEEP/leaf.txt"
+[ "$(cat "$BACKEND/deep/$DEEP/leaf.txt")" = leaf ] || lw_fail "leaf content"
+
+# --- tar a source tree there and back ---
+step "tar there and back"
+mkdir -p "$T/srctree" "$T/back" "$MNT/tree"
+tar -C "$SRC_TREE" -cf - iocore proto auth | tar -C "$T/srctree" -xf -
+tar -C "$T/srctree" -cf - . | tar -C "$MNT/tree" --no-same-owner -xf -
+tar -C "$MNT/tree" -cf - . | tar -C "$T/back" -xf -
+diff -r "$T/srctree" "$T/back" || lw_fail "tree differs after the round trip"
+diff -r "$T/srctree" "$BACKEND/tree" || lw_fail "tree on the server differs"
+
+# --- rename, unlink, truncate, append ---
+step "rename, unlink, truncate, append"
+echo one >"$MNT/r1"
+echo two >"$MNT/r2"
+mv "$MNT/r1" "$MNT/r3"
+[ ! -e "$MNT/r1" ] && [ "$(cat "$MNT/r3")" = one ] || lw_fail "rename"
+[ -e "$BACKEND/r3" ] && [ ! -e "$BACKEND/r1" ] || lw_fail "rename on the server"
+mv "$MNT/r3" "$MNT/deep/a/r3"
+[ "$(cat "$MNT/deep/a/r3")" = one ] || lw_fail "rename into a subdirectory"
+mv -f "$MNT/deep/a/r3" "$MNT/r2"
+[ "$(cat "$MNT/r2")" = one ] || lw_fail "rename over an existing file"
+echo keep >"$MNT/r4"
+"$LW_PY" - "$MNT/r2" "$MNT/r4" <<'PY' || lw_fail "RENAME_NOREPLACE"
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 1)  # RENAME_NOREPLACE
+assert r == -1 and ctypes.get_errno() == errno.EEXIST, (r, ctypes.get_errno())
+assert open(sys.argv[2]).read() == "keep\n"
+PY
+mv "$MNT/deep/a/b/c" "$MNT/moved"
+[ -f "$MNT/moved/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/leaf.txt" ] || lw_fail "rename of a directory"
+rm "$MNT/r2" "$MNT/r4"
+[ ! -e "$MNT/r2" ] && [ ! -e "$BACKEND/r2" ] || lw_fail "unlink"
+rmdir "$MNT/deep/a/b" || lw_fail "rmdir of an empty directory"
+if rmdir "$MNT/moved" 2>/dev/null; then lw_fail "rmdir of a non-empty directory worked"; fi
+printf 'hello world\n' >"$MNT/t"
+truncate -s 5 "$MNT/t"
+[ "$(cat "$MNT/t")" = hello ] || lw_fail "truncate down"
+truncate -s 100000 "$MNT/t"
+[ "$(stat -c %s "$MNT/t")" = 100000 ] || lw_fail "truncate up: size"
+[ "$(tail -c 99995 "$MNT/t" | tr -d '\0' | wc -c)" = 0 ] || lw_fail "truncate up: not zeros"
+: >"$MNT/t"
+[ "$(stat -c %s "$MNT/t")" = 0 ] || lw_fail "truncate to 0 by O_TRUNC"
+echo first >>"$MNT/t"
+echo second >>"$MNT/t"
+[ "$(cat "$MNT/t")" = "$(printf 'first\nsecond')" ] || lw_fail "append"
+[ "$(stat -c %s "$BACKEND/t")" = 13 ] || lw_fail "append on the server"
+
+# --- stat: sizes and times, chmod ---
+step "stat, utimens, chmod"
+head -c 12345 /dev/urandom >"$MNT/s"
+[ "$(stat -c %s "$MNT/s")" = 12345 ] || lw_fail "stat size"
+touch -d '2020-01-02 03:04:05 UTC' "$MNT/s"
+[ "$(stat -c %Y "$MNT/s")" = 1577934245 ] || lw_fail "mtime after touch -d: $(stat -c %Y "$MNT/s")"
+[ "$(stat -c %Y "$BACKEND/s")" = 1577934245 ] || lw_fail "mtime on the server"
+before=$(date +%s)
+sleep 1.1
+echo more >>"$MNT/s"
+sleep 1.1  # past actimeo
+[ "$(stat -c %Y "$MNT/s")" -ge "$before" ] || lw_fail "mtime did not move with a write"
+[ "$(stat -c %s "$MNT/s")" = 12350 ] || lw_fail "size after append"
+chmod a-w "$MNT/s"
+[ "$(stat -c %A "$MNT/s" | tr -d 'rx-')" = "" ] || lw_fail "chmod a-w left write bits: $(stat -c %A "$MNT/s")"
+chmod u+w "$MNT/s"
+[ -n "$(stat -c %A "$MNT/s" | tr -d 'rx-')" ] || lw_fail "chmod u+w: $(stat -c %A "$MNT/s")"
+chmod a-w "$MNT/s"
+rm -f "$MNT/s"  # a read-only file can still be removed, as on POSIX
+[ ! -e "$MNT/s" ] || lw_fail "unlink of a read-only file"
+df "$MNT" >/dev/null || lw_fail "statfs"
+
+# --- POSIX locks across two opens ---
+step "locks"
+echo lockme >"$MNT/lockfile"
+"$LW_PY" - "$MNT/lockfile" <<'PY' || lw_fail "POSIX locks"
+import fcntl, os, sys, subprocess
+path = sys.argv[1]
+fd = os.open(path, os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 4, 0)
+child = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 4, 0)
+    sys.exit(1)  # must not get it
+except OSError:
+    pass
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 4, 100)  # another range is free
+"""
+r = subprocess.run([sys.executable, "-c", child, path])
+assert r.returncode == 0, "second process got a held lock or missed a free one"
+fcntl.lockf(fd, fcntl.LOCK_UN, 4, 0)
+r = subprocess.run([sys.executable, "-c",
+    "import fcntl,os,sys; fd=os.open(sys.argv[1], os.O_RDWR); fcntl.lockf(fd, fcntl.LOCK_EX|fcntl.LOCK_NB, 4, 0)", path])
+assert r.returncode == 0, "lock still held after unlock"
+PY
+
+# --- git ---
+step "git"
+mkdir "$MNT/repo"
+(
+  cd "$MNT/repo"
+  cp -r "$T/srctree/iocore" .
+  git init -q . && git add . &&
+    git -c user.name=t -c user.email=t@example.com commit -q -m "on the mount" &&
+    [ -z "$(git status --porcelain)" ] && git fsck --no-progress 2>/dev/null && git log --oneline | grep -q "on the mount"
+) || lw_fail "git init/add/commit on the mount"
+
+# --- fio verify ---
+step "fio"
+mkdir "$MNT/fio"
+for job in "write 4k" "write 1M" "randwrite 4k" "randwrite 1M"; do
+  set -- $job
+  fio --name="v-$1-$2" --directory="$MNT/fio" --rw="$1" --bs="$2" --size=8M --ioengine=psync \
+    --verify=crc32c --do_verify=1 --verify_fatal=1 --output="$T/fio.out" >/dev/null 2>&1 ||
+    { cat "$T/fio.out" >&2; lw_fail "fio $job"; }
+  grep -q "err= 0" "$T/fio.out" || { cat "$T/fio.out" >&2; lw_fail "fio $job reported errors"; }
+  rm -f "$MNT"/fio/*
+done
+
+# --- dbench ---
+step "dbench"
+mkdir "$MNT/dbench"
+dbench -t 5 -D "$MNT/dbench" 2 >"$T/dbench.out" 2>&1 || { tail -20 "$T/dbench.out" >&2; lw_fail "dbench"; }
+if grep -q "ERROR" "$T/dbench.out"; then grep ERROR "$T/dbench.out" | head >&2; lw_fail "dbench errors"; fi
+grep -q "Throughput" "$T/dbench.out" || lw_fail "dbench gave no throughput"
+
+# --- unmount ---
+step "umount"
+[ "${LW_PID:-}" = "" ] || [ "$MODE" = samba ] || lw_alive
+umount "$MNT" || lw_fail "umount"
+! is_mounted "$MNT" || lw_fail "still mounted after umount"
+[ -z "$(ls -A "$MNT")" ] || lw_fail "mount point not empty after umount"
+
+# A second mount, removed with fusermount3 -u; a file written just before must be complete.
+do_mount "$MNT" || lw_fail "mount again"
+head -c 3000000 /dev/urandom >"$T/last"
+cp "$T/last" "$MNT/last"
+fusermount3 -u "$MNT" || lw_fail "fusermount3 -u"
+! is_mounted "$MNT" || lw_fail "still mounted after fusermount3 -u"
+cmp "$T/last" "$BACKEND/last" || lw_fail "file written before unmount is incomplete"
+
+# --- mount-time errors: one line, non-zero exit, nothing mounted ---
+step "mount errors"
+expect_fail() {
+  local what=$1 pattern=$2
+  shift 2
+  set +e
+  "$@" >"$T/err.out" 2>&1
+  local rc=$?
+  set -e
+  [ "$rc" != 0 ] || lw_fail "$what: exit status 0"
+  [ "$(wc -l <"$T/err.out")" = 1 ] || { cat "$T/err.out" >&2; lw_fail "$what: not one line"; }
+  grep -qi -- "$pattern" "$T/err.out" || { cat "$T/err.out" >&2; lw_fail "$what: no '$pattern'"; }
+  ! is_mounted "$MNT" || lw_fail "$what: a mount was left behind"
+  echo "    $what: $(cat "$T/err.out")"
+}
+if [ "$MODE" = local ]; then
+  expect_fail "unknown option" "unknown option 'bogus'" "$BIN" "$BACKEND" "$MNT" -o bogus
+  expect_fail "bad value" "bad value" "$BIN" "$BACKEND" "$MNT" -o cache=sometimes
+  expect_fail "missing source" "not an absolute path" "$BIN" "$T/nope" "$MNT"
+  expect_fail "missing mount point" "does not exist" "$BIN" "$BACKEND" "$T/nope"
+  expect_fail "bad credentials file" "cannot read credentials" "$BIN" "$BACKEND" "$MNT" -o credentials=$T/nope
+else
+  PORT=$([ "$MODE" = samba ] && echo "$SMB_PORT" || echo "$LW_PORT")
+  expect_fail "unknown option" "unknown option 'bogus'" "$BIN" "$SHARE" "$MNT" -o bogus
+  expect_fail "bad share name" "bad share name" "$BIN" "127.0.0.1" "$MNT"
+  expect_fail "wrong password" "logon failure" "$BIN" "$SHARE" "$MNT" -o "port=$PORT,username=$LW_USER,password=wrong"
+  expect_fail "missing share" "no such share" "$BIN" //127.0.0.1/nosuchshare "$MNT" -o "port=$PORT,username=$LW_USER,password=$LW_PASS"
+  DEAD=$(lw_free_port)
+  expect_fail "unreachable server" "refused\|unreachable" "$BIN" "$SHARE" "$MNT" -o "port=$DEAD,username=$LW_USER,password=$LW_PASS"
+  printf 'username=%s\npassword=%s\n' "$LW_USER" "$LW_PASS" >"$T/creds"
+  chmod 600 "$T/creds"
+  do_mount "$MNT" -o "credentials=$T/creds" || lw_fail "mount with a credentials file"
+  [ -d "$MNT/repo" ] || lw_fail "credentials mount shows the share"
+  umount "$MNT"
+fi
+
+echo "PASS: mount_test $MODE"

@@ -194,8 +194,12 @@ NtStatus PvfsDriver::open_stream(const IrpPtr& irp, const ParsedPath& path,
     undo.new_stream = stored;
     created = true;
   }
-  auto skey = key_of_fd(sfd.get());
-  if (!skey) return skey.status();
+  struct statx sst {};
+  if (::statx(sfd.get(), "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO, &sst) != 0) {
+    return ntstatus_from_errno(errno);
+  }
+  if (!S_ISREG(sst.stx_mode)) return NtStatus::AccessDenied;  // only regular files are streams
+  std::optional<FileKey> skey = FileKey{makedev(sst.stx_dev_major, sst.stx_dev_minor), sst.stx_ino};
   undo.stream_key = *skey;
 
   // 3. Sharing: the file's delete-pending state first (a stream of a file being deleted is not
@@ -316,8 +320,8 @@ NtStatus PvfsDriver::rename_into_main_stream(PvfsCcb& ccb, bool replace) {
   if (shares_.open_count(ccb.base_key) > shares_.stream_open_count(ccb.base_key)) {
     return NtStatus::SharingViolation;  // the main stream is open
   }
-  UniqueFd main(sys_openat2(-1, "/proc/self/fd/" + std::to_string(ccb.meta_fd()),
-                            O_RDWR | O_CLOEXEC | O_NONBLOCK, 0, 0));
+  UniqueFd main(
+      sys_openat2(-1, "/proc/self/fd/" + std::to_string(ccb.meta_fd()), O_RDWR | O_CLOEXEC, 0, 0));
   if (!main) return ntstatus_from_errno(-main.get());
   uint64_t token = 0;
   NtStatus s = shares_.add(ccb.base_key, ccb.granted, ccb.share_access, &token);

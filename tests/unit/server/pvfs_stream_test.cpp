@@ -87,6 +87,29 @@ TEST(PvfsStreamPath, MalformedNamesAreInvalid) {
   EXPECT_EQ(split_stream_path(wide).status(), NtStatus::ObjectNameInvalid);
 }
 
+TEST(PvfsStreamPath, GarbageNeverGetsPast) {
+  // Random names built from the characters that matter: every result is either a clean split
+  // or STATUS_OBJECT_NAME_INVALID, and a named stream never holds a separator or NUL.
+  const char alphabet[] = {':', ':', '\\', '/', '\0', 'a', '$', 'D', '.', '\xc3', '\xa9', '\xff'};
+  uint32_t seed = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    std::string name;
+    const size_t len = seed % 12;
+    for (size_t j = 0; j < len; ++j) {
+      seed = seed * 1103515245 + 12345;
+      name += alphabet[(seed >> 16) % sizeof alphabet];
+    }
+    seed = seed * 1103515245 + 12345;
+    auto s = split_stream_path(name);
+    if (!s.ok()) {
+      EXPECT_EQ(s.status(), NtStatus::ObjectNameInvalid) << name;
+      continue;
+    }
+    EXPECT_EQ(s->stream.find_first_of(std::string("\\/:\0", 4)), std::string::npos) << name;
+    EXPECT_EQ(s->file.find(':'), std::string::npos) << name;
+  }
+}
+
 TEST(PvfsStreamPath, StoreNameIsReserved) {
   for (std::string_view p : {".lwsmb-streams", ".LWSMB-Streams", ".lwsmb-streams\\x"}) {
     auto r = parse_nt_path(p);

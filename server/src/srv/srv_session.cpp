@@ -205,6 +205,11 @@ Task<NtStatus> handle_session_setup(SmbRequest& req) {
     // The final response proves the key to the client (MS-SMB2 3.3.5.5.3).
     req.sign_response = st.dialect >= smb2::dialect::kSmb300 || s->signing_required;
   }
+  // A re-authentication's final response is signed too, with the session's unchanged keys
+  // (MS-SMB2 3.3.5.5.3); clients insist on it after NETWORK_SESSION_EXPIRED.
+  if (reauth && !nobody && st.dialect >= smb2::dialect::kSmb300 && !s->signing_key.empty()) {
+    req.sign_response = true;
+  }
   s->auth.reset();
   s->phase = Session::Phase::Valid;
   log::info("connection ", conn.id(),

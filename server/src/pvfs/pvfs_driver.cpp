@@ -83,10 +83,11 @@ void PvfsDriver::close(const IrpPtr& irp, PvfsCcb& ccb) {
   // MS-FSA 2.1.5.4: byte-range locks go with the open; the last close of a delete-pending file
   // removes it.
   locks_.release_owner(ccb.key, ccb.token);
-  oplocks_.release(ccb.key, ccb.token);
   notify_.release(ccb.token);
   bool delete_now = false;
   shares_.remove(ccb.key, ccb.token, &delete_now);
+  // After the share entry goes: a create woken by this finds the file free.
+  oplocks_.release(ccb.key, ccb.token);
   if (delete_now && !ccb.root) delete_at_close(ccb);
   names_.release(ccb.key);
   // The fd closes with the context (ring operations still in flight hold their own reference).

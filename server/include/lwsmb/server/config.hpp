@@ -47,6 +47,9 @@ struct GlobalConfig {
   std::string netbios_name = "LWSMB";
   std::string workgroup = "WORKGROUP";
   std::string server_string = "lwsmb server";
+  // "oplock break timeout" (lwsmb's own, milliseconds): how long an open waits for the holder
+  // of an Exclusive or Batch oplock to acknowledge its break (MS-SMB2 3.3.4.6: 35 s).
+  uint32_t oplock_break_timeout_ms = 35000;
 
   bool operator==(const GlobalConfig&) const = default;
 };

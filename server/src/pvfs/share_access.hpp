@@ -48,6 +48,8 @@ class ShareModeTable {
   void set_delete_on_close(const FileKey& key, uint64_t token);
   bool delete_on_close(const FileKey& key, uint64_t token) const;
   size_t open_count(const FileKey& key) const;
+  // Does any open of the file hold one of these access rights?
+  bool any_open_with(const FileKey& key, uint32_t rights) const;
   // A rename moves an identity: nothing to do since the key is (dev, ino).
 
  private:

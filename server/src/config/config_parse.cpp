@@ -60,7 +60,7 @@ void set_oplock_break_timeout(GlobalConfig& g, std::string_view v, ValueDiag& d)
   uint32_t ms = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
   if (ec != std::errc() || end != v.data() + v.size() || ms == 0 || ms > 3600 * 1000) {
-    d.error = "oplock break timeout '" + std::string(v) + "' is not 1..3600000 milliseconds";
+    d.error = "invalid oplock break timeout '" + std::string(v) + "' (1..3600000 milliseconds)";
     return;
   }
   g.oplock_break_timeout_ms = ms;

@@ -73,6 +73,7 @@ std::string format_config(const ServerConfig& config) {
   put(ss, "log level", std::to_string(g.log_level));
   put(ss, "map to guest", map_to_guest_name(g.map_to_guest));
   put(ss, "netbios name", g.netbios_name);
+  put(ss, "oplock break timeout", std::to_string(g.oplock_break_timeout_ms));
   put(ss, "passdb", g.passdb);
   put(ss, "realm", g.realm);
   put(ss, "server max protocol", protocol_name(g.server_max_protocol));

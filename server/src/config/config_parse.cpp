@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -54,6 +55,17 @@ void set_max_protocol(GlobalConfig& g, std::string_view v, ValueDiag& d) {
   assign(g.server_max_protocol, parse_protocol(v, false, d));
 }
 
+void set_oplock_break_timeout(GlobalConfig& g, std::string_view v, ValueDiag& d) {
+  v = trim(v);
+  uint32_t ms = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
+  if (ec != std::errc() || end != v.data() + v.size() || ms == 0 || ms > 3600 * 1000) {
+    d.error = "invalid oplock break timeout '" + std::string(v) + "' (1..3600000 milliseconds)";
+    return;
+  }
+  g.oplock_break_timeout_ms = ms;
+}
+
 void set_log_level(GlobalConfig& g, std::string_view v, ValueDiag& d) {
   assign(g.log_level, parse_log_level(v, d));
 }
@@ -95,6 +107,7 @@ const GlobalParam kGlobalParams[] = {
                          ValueDiag& d) { assign(g.server_signing, parse_signing(v, d)); }},
     {"maptoguest", [](GlobalConfig& g, std::string_view v,
                       ValueDiag& d) { assign(g.map_to_guest, parse_map_to_guest(v, d)); }},
+    {"oplockbreaktimeout", set_oplock_break_timeout},
     {"loglevel", set_log_level},
     {"debuglevel", set_log_level},
     {"logfile", [](GlobalConfig& g, std::string_view v, ValueDiag&) { g.log_file = v; }},

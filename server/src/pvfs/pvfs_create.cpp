@@ -354,8 +354,8 @@ DetachedTask run_create(std::shared_ptr<PvfsDriver> drv, IrpPtr irp, ParsedPath 
       // MS-FSA 2.1.5.1.2: oplocks the open conflicts with are broken (and waited for) before
       // the share check, so a holder that closes on the break lets it pass.
       for (int round = 0; round < 8; ++round) {
-        if (!co_await OplockBreakWait(s.drv, s.fst.key, s.granted, overwrites(s.args.disposition),
-                                      loop)) {
+        if (!co_await OplockBreakWait(s.drv, s.fst.key, s.granted, s.args.share_access,
+                                      overwrites(s.args.disposition), loop)) {
           break;
         }
       }

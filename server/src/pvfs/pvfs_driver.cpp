@@ -85,10 +85,11 @@ void PvfsDriver::close(const IrpPtr& irp, PvfsCcb& ccb) {
   // removes it.
   if (ccb.is_stream()) return close_stream(irp, ccb);
   locks_.release_owner(ccb.key, ccb.token);
-  oplocks_.release(ccb.key, ccb.token);
   notify_.release(ccb.token);
   bool delete_now = false;
   shares_.remove(ccb.key, ccb.token, &delete_now);
+  // After the share entry goes: a create woken by this finds the file free.
+  oplocks_.release(ccb.key, ccb.token);
   if (delete_now && !ccb.root) delete_at_close(ccb.key, ccb.raw_fd(), ccb.directory);
   names_.release(ccb.key);
   // The fd closes with the context (ring operations still in flight hold their own reference).

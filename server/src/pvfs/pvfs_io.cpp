@@ -79,10 +79,17 @@ void PvfsDriver::write(const IrpPtr& irp, PvfsCcb& ccb) {
   oplocks_.break_level2(ccb.key);  // MS-FSA 2.1.4.12: a write breaks Level II oplocks
   irp->mark_pending();
   auto fd = ccb.fd;
-  irp->file().loop().write(fd->get(), args.buffer, offset, [irp, fd](int res) {
+  auto self = shared_from_this();
+  const FileKey key = ccb.key;
+  irp->file().loop().write(fd->get(), args.buffer, offset, [irp, fd, self, key](int res) {
     if (res < 0) {
       irp->complete(io_status(res));
     } else {
+      // MS-FSA 2.1.4.1: watchers of the directory hear of the new data.
+      if (res > 0) {
+        self->notify_change(self->names().path(key), notify_action::kModified,
+                            notify_filter::kLastWrite | notify_filter::kSize);
+      }
       irp->complete(NtStatus::Success, static_cast<uint64_t>(res));
     }
   });

@@ -46,22 +46,60 @@ std::vector<std::pair<uint64_t, FileKey>> NotifyTable::snapshot() const {
   return out;
 }
 
+namespace {
+
+// Bytes one FILE_NOTIFY_INFORMATION record takes, padding included (MS-FSCC 2.7.1).
+size_t record_size(const std::string& name) {
+  auto u16 = proto::fscc::utf8_to_utf16(name);
+  const size_t n = 12 + 2 * (u16 ? u16->size() : name.size());
+  return (n + 3) & ~size_t{3};
+}
+
+}  // namespace
+
 void NotifyTable::queue_change(Watch& w, const std::string& rel_name, uint32_t action) {
-  if (w.queued.size() >= kMaxQueued) {
+  if (w.overflow) return;
+  // One "modified" per file until someone reads them: a write and the attribute change after
+  // it are one change to report (smbtorture notify.valid-req).
+  if (action == notify_action::kModified && !w.queued.empty() && w.queued.back().action == action &&
+      w.queued.back().name == rel_name) {
+    return;
+  }
+  const size_t size = record_size(rel_name);
+  // The watch keeps what the first request's buffer could hold (Windows sizes the directory's
+  // change buffer by it); more than that is "enumerate the directory".
+  if (w.queued.size() >= kMaxQueued || w.queued_bytes + size > w.max_bytes) {
     w.overflow = true;
     w.queued.clear();
-  } else if (!w.overflow) {
-    w.queued.push_back({action, rel_name});
+    w.queued_bytes = 0;
+    return;
   }
+  w.queued.push_back({action, rel_name});
+  w.queued_bytes += size;
 }
 
 void NotifyTable::flush(Watch& w, std::vector<Completion>& out) {
   if (w.irps.empty() || (w.queued.empty() && !w.overflow)) return;
-  out.push_back({std::move(w.irps.front()),
-                 w.overflow ? NtStatus::NotifyEnumDir : NtStatus::Success, std::move(w.queued)});
+  IrpPtr irp = std::move(w.irps.front());
   w.irps.pop_front();
+  take_queued(w, std::move(irp), out);
+}
+
+void NotifyTable::take_queued(Watch& w, IrpPtr irp, std::vector<Completion>& out) {
+  if (w.overflow) {
+    out.push_back({std::move(irp), NtStatus::NotifyEnumDir, {}});
+    w.overflow = false;
+    return;
+  }
+  // Changes that do not fit this request's buffer: it learns "enumerate the directory", and
+  // the changes stay for a request that can hold them (smbtorture notify.valid-req).
+  if (w.queued_bytes > irp->args_as<ReadDirectoryChangeArgs>().buffer.size()) {
+    out.push_back({std::move(irp), NtStatus::NotifyEnumDir, {}});
+    return;
+  }
+  out.push_back({std::move(irp), NtStatus::Success, std::move(w.queued)});
   w.queued.clear();
-  w.overflow = false;
+  w.queued_bytes = 0;
 }
 
 void NotifyTable::finish(std::vector<Completion>& done) {
@@ -102,12 +140,10 @@ void NotifyTable::watch(const FileKey& dir, uint64_t token, const IrpPtr& irp) {
       w.dir = dir;
       w.filter = a.completion_filter;
       w.tree = a.watch_tree;
+      w.max_bytes = a.buffer.size();
     }
     if (w.irps.empty() && (w.overflow || !w.queued.empty())) {
-      done.push_back(
-          {irp, w.overflow ? NtStatus::NotifyEnumDir : NtStatus::Success, std::move(w.queued)});
-      w.queued.clear();
-      w.overflow = false;
+      take_queued(w, irp, done);
     } else {
       irp->mark_pending();
       w.irps.push_back(irp);

@@ -51,8 +51,8 @@ class NotifyTable {
   ~NotifyTable();  // completes parked IRPs with STATUS_NOTIFY_CLEANUP
 
   // A ReadDirectoryChange IRP on directory open `token` of `dir`. The first one starts the
-  // watch (filter and tree flag of that request stay, as on Windows). Changes queued since the
-  // last one complete it at once; otherwise it waits behind any earlier ones, cancellable
+  // watch (filter, tree flag and buffer size of that request stay, as on Windows). Changes queued
+  // since the last one complete it at once; otherwise it waits behind any earlier ones, cancellable
   // (STATUS_CANCELLED). A zero
   // completion filter is STATUS_INVALID_PARAMETER.
   void watch(const FileKey& dir, uint64_t token, const IrpPtr& irp);
@@ -86,6 +86,8 @@ class NotifyTable {
     bool tree = false;
     std::deque<IrpPtr> irps;  // parked requests, oldest first
     std::vector<Change> queued;
+    size_t queued_bytes = 0;  // their FILE_NOTIFY_INFORMATION size
+    size_t max_bytes = 0;     // the first request's buffer size
     bool overflow = false;
   };
   struct Completion {
@@ -96,6 +98,9 @@ class NotifyTable {
   static void queue_change(Watch& w, const std::string& rel_name, uint32_t action);
   // Completes the oldest parked IRP with what is queued.
   static void flush(Watch& w, std::vector<Completion>& out);
+  // Completes `irp` with the queued changes, or ENUM_DIR after an overflow or when they do not
+  // fit its buffer (they then stay queued).
+  static void take_queued(Watch& w, IrpPtr irp, std::vector<Completion>& out);
   void cancel(uint64_t token, const Irp* irp);
   static void finish(std::vector<Completion>& done);
   std::vector<std::pair<uint64_t, FileKey>> snapshot() const;

@@ -8,6 +8,8 @@ namespace lwsmb::server::pvfs {
 void PvfsDriver::read_directory_change(const IrpPtr& irp, PvfsCcb& ccb) {
   // MS-SMB2 3.3.5.19: only a directory can be watched.
   if (!ccb.directory) return (void)irp->complete(NtStatus::InvalidParameter);
+  // Watching is listing: FILE_LIST_DIRECTORY (MS-FSA 2.1.5.11).
+  if (!ccb.has(access::kReadData)) return (void)irp->complete(NtStatus::AccessDenied);
   notify_.watch(ccb.key, ccb.token, irp);
 }
 

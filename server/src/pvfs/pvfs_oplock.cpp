@@ -12,9 +12,10 @@ bool exclusive_level(uint8_t level) {
   return level == ol::kExclusive || level == ol::kBatch;
 }
 
-// Rights that make an open more than an attributes-only ("stat") open.
-constexpr uint32_t kDataRights = access::kReadData | access::kWriteData | access::kAppendData |
-                                 access::kExecute | access::kDelete;
+// The rights of an attributes-only ("stat") open, which breaks no oplock (MS-FSA 2.1.4.12;
+// READ_CONTROL is not among them: smbtorture oplock.statopen1).
+constexpr uint32_t kStatRights =
+    access::kReadAttributes | access::kWriteAttributes | access::kSynchronize;
 
 }  // namespace
 
@@ -96,7 +97,10 @@ uint8_t OplockTable::grant(const FileKey& file, uint64_t token, uint8_t requeste
 }
 
 bool OplockTable::break_for_open(const FileKey& file, uint32_t access, bool overwrite,
-                                 std::function<void()> wake, uint64_t* waiter) {
+                                 bool share_conflict, std::function<void()> wake,
+                                 uint64_t* waiter) {
+  const bool stat_open = (access & ~kStatRights) == 0 && !overwrite;
+  if (stat_open) return false;
   Deferred d;
   bool wait = false;
   {
@@ -109,14 +113,13 @@ bool OplockTable::break_for_open(const FileKey& file, uint32_t access, bool over
       if (h.breaking) {
         wait = true;
       } else if (exclusive_level(h.level)) {
-        const bool stat_open = (access & kDataRights) == 0 && !overwrite;
-        if (!(stat_open && h.level == ol::kExclusive)) {
+        if (!share_conflict || h.level == ol::kBatch) {
           h.breaking = true;
           h.break_to = overwrite ? ol::kNone : ol::kLevelII;
           notify_locked(h, h.break_to, d);
           wait = true;
         }
-      } else if (h.level == ol::kLevelII && overwrite) {
+      } else if (h.level == ol::kLevelII && overwrite && !share_conflict) {
         h.level = ol::kNone;
         notify_locked(h, ol::kNone, d);
       }

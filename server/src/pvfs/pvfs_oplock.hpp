@@ -35,11 +35,15 @@ class OplockTable {
 
   // MS-FSA 2.1.4.12 for an open about to be made with `access` (granted rights): starts what
   // breaks it needs. An Exclusive or Batch holder is broken (to Level II, or to none when the
-  // open overwrites); a holder breaking already is waited for. Exclusive is not broken by an
-  // open without data or delete rights (attributes only), Batch is. Level II holders are broken
-  // to none when the open overwrites. Returns true when the caller must wait: `wake` then runs
-  // once (on any thread) when the break resolves, and *waiter names the wait for expire().
-  bool break_for_open(const FileKey& file, uint32_t access, bool overwrite,
+  // open overwrites); a holder breaking already is waited for. An open with no rights beyond
+  // FILE_READ_ATTRIBUTES, FILE_WRITE_ATTRIBUTES and SYNCHRONIZE that does not overwrite breaks
+  // nothing. When the open would fail
+  // the share check (`share_conflict`), only a Batch oplock is broken (its holder may close and
+  // let the open pass, as Windows does); Exclusive and Level II are left alone. Level II
+  // holders are broken to none when the open overwrites. Returns true when the caller must
+  // wait: `wake` then runs once (on any thread) when the break resolves, and *waiter names the
+  // wait for expire().
+  bool break_for_open(const FileKey& file, uint32_t access, bool overwrite, bool share_conflict,
                       std::function<void()> wake, uint64_t* waiter);
   // The wait timed out (the 35 s of MS-SMB2 3.3.4.6's oplock break acknowledgment timer): if
   // the waiter still waits, every breaking holder is taken to none as if it had acknowledged

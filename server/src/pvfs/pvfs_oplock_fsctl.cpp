@@ -57,8 +57,9 @@ bool OplockBreakWait::await_suspend(std::coroutine_handle<> h) {
   state_->handle = h;
   uint64_t waiter = 0;
   auto st = state_;
+  const bool conflict = drv_->shares().check(key_, access_, share_) != NtStatus::Success;
   if (!drv_->oplocks().break_for_open(
-          key_, access_, overwrite_, [st] { st->fire(); }, &waiter)) {
+          key_, access_, overwrite_, conflict, [st] { st->fire(); }, &waiter)) {
     state_.reset();
     return false;
   }

@@ -16,9 +16,15 @@ class PvfsDriver;
 class OplockBreakWait {
  public:
   // Runs on `loop`'s thread (the create's), where the create resumes.
+  // `share` is the open's share access: the share check decides what may be broken.
   OplockBreakWait(std::shared_ptr<PvfsDriver> drv, const FileKey& key, uint32_t access,
-                  bool overwrite, EventLoop& loop)
-      : drv_(std::move(drv)), key_(key), access_(access), overwrite_(overwrite), loop_(loop) {}
+                  uint32_t share, bool overwrite, EventLoop& loop)
+      : drv_(std::move(drv)),
+        key_(key),
+        access_(access),
+        share_(share),
+        overwrite_(overwrite),
+        loop_(loop) {}
   bool await_ready() const noexcept { return false; }
   // False (no suspension) when nothing has to be waited for.
   bool await_suspend(std::coroutine_handle<> h);
@@ -30,6 +36,7 @@ class OplockBreakWait {
   std::shared_ptr<PvfsDriver> drv_;
   FileKey key_;
   uint32_t access_;
+  uint32_t share_;
   bool overwrite_;
   EventLoop& loop_;
   std::shared_ptr<State> state_;

@@ -53,13 +53,14 @@ NtStatus PvfsDriver::set_rename(PvfsCcb& ccb, std::span<const std::byte> in) {
   if (!src_parent) return path_lookup_status(-src_parent.get());
   auto src_st = lstat_at(src_parent.get(), src_name);
   if (!src_st || key_of(*src_st) != ccb.key) return NtStatus::ObjectNameNotFound;
-  // Windows opens the source's directory for the rename as DELETE with sharing read|write
-  // (smbtorture rename.*_delete_access): an open of that directory with DELETE access, or one
-  // that does not share delete, makes the rename a sharing violation.
+  // Windows opens the source's directory for the rename sharing read|write only: an open of
+  // that directory with DELETE access makes the rename a sharing violation (smbtorture
+  // rename.*_delete_access, oplock.exclusive6), whatever that open shares; one without DELETE
+  // does not (notify.rec renames inside a watched directory).
   struct statx parent_st {};
-  if (::statx(src_parent.get(), "", AT_EMPTY_PATH, STATX_INO, &parent_st) == 0) {
-    NtStatus s = shares_.check(key_of(parent_st), access::kDelete, share::kRead | share::kWrite);
-    if (s != NtStatus::Success) return s;
+  if (::statx(src_parent.get(), "", AT_EMPTY_PATH, STATX_INO, &parent_st) == 0 &&
+      shares_.any_open_with(key_of(parent_st), access::kDelete)) {
+    return NtStatus::SharingViolation;
   }
   // Windows refuses to move a directory while files below it are open, or a file while one of
   // its streams is (smbtorture streams.basefile-rename-with-open-stream).

@@ -110,6 +110,16 @@ bool ShareModeTable::delete_on_close(const FileKey& key, uint64_t token) const {
   return open != it->second.opens.end() && open->second.delete_on_close;
 }
 
+bool ShareModeTable::any_open_with(const FileKey& key, uint32_t rights) const {
+  std::lock_guard lock(mutex_);
+  auto it = files_.find(key);
+  if (it == files_.end()) return false;
+  for (const auto& [tok, open] : it->second.opens) {
+    if (open.access & rights) return true;
+  }
+  return false;
+}
+
 size_t ShareModeTable::open_count(const FileKey& key) const {
   std::lock_guard lock(mutex_);
   auto it = files_.find(key);

@@ -59,6 +59,8 @@ class ShareModeTable {
   NtStatus add_stream_shadow(const FileKey& key, uint32_t share, uint64_t* token);
   // Opens of the file's named streams (shadows) right now.
   size_t stream_open_count(const FileKey& key) const;
+  // Does any open of the file hold one of these access rights?
+  bool any_open_with(const FileKey& key, uint32_t rights) const;
   // A rename moves an identity: nothing to do since the key is (dev, ino).
 
  private:

@@ -10,6 +10,8 @@
 #include <coroutine>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <vector>
 
 #include "lwsmb/iocore/io_manager.hpp"
 #include "lwsmb/proto/smb2_header.hpp"
@@ -21,9 +23,12 @@ namespace lwsmb::server {
 // the connection's lookup maps.
 struct AsyncRequest {
   uint64_t message_id = 0;
+  uint64_t session_id = 0;
   uint64_t async_id = 0;   // nonzero once the interim response went out
   IrpPtr irp;              // the IRP the request waits on, while it waits
   bool cancelled = false;  // a CANCEL reached the request
+  bool finished = false;   // its handler is done (the response goes out right after)
+  std::vector<std::coroutine_handle<>> waiters;  // resumed (posted) once finished
 
   // Records the cancellation and passes it to the IRP in flight, if any.
   void cancel();
@@ -40,8 +45,8 @@ class CancelRegistration {
   bool cancelled() const { return entry_->cancelled; }
   bool is_async() const { return entry_->async_id != 0; }
   // Sends the interim response once (MS-SMB2 3.3.4.2): STATUS_PENDING, ASYNC flag, a new
-  // AsyncId, the credits the request asked for; unsigned, as the section recommends, but
-  // encrypted when the request was.
+  // AsyncId, the credits the request asked for; signed when the request was (as Windows and
+  // Samba do, so that clients requiring signing accept it), encrypted when the request was.
   void go_async();
   // The IRP issued for this request: pending ones make the request async and cancellable.
   void irp_issued(const IrpPtr& irp);
@@ -84,6 +89,14 @@ class PendableIrpAwaitable {
 
 // SMB2 CANCEL (MS-SMB2 3.3.5.16): finds the request by AsyncId (async form) or MessageId
 // (sync form) and cancels it. Sends nothing: the cancelled request answers for itself.
-void handle_cancel(SmbConnection& conn, const proto::smb2::Header& h);
+// `message` is the CANCEL request itself: a signed one must carry a good signature, and on a
+// session that requires signing an unsigned one is dropped (MS-SMB2 3.3.5.2.4).
+void handle_cancel(SmbConnection& conn, const proto::smb2::Header& h,
+                   std::span<const std::byte> message);
+
+// LOGOFF (MS-SMB2 3.3.5.6): closes the session's opens, cancels its requests still pending and
+// waits until each has answered (signed with the session's key, which still exists), so that
+// the LOGOFF response comes last.
+Task<void> cancel_session_requests(SmbConnection& conn, uint64_t session_id);
 
 }  // namespace lwsmb::server

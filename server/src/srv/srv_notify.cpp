@@ -37,7 +37,8 @@ Task<NtStatus> handle_change_notify(SmbRequest& req) {
   // STATUS_NOTIFY_ENUM_DIR and STATUS_NOTIFY_CLEANUP are successes with nothing to report.
   const size_t n = std::min<size_t>(st.information, buffer.size());
   smb2::ChangeNotifyResponse resp{std::span<const std::byte>(buffer).first(n)};
-  co_return smb2::encode_body(resp, req.out(), req.msg_start);
+  auto e = smb2::encode_body(resp, req.out(), req.msg_start);
+  co_return nt_success(e) ? st.status : e;
 }
 
 }  // namespace lwsmb::server

@@ -102,7 +102,13 @@ Task<NtStatus> handle_oplock_break(SmbRequest& req) {
   if (!r) co_return r.status();
   Open* o = find_open(req, r->file_id.persistent, r->file_id.volatile_id);
   if (!o) co_return NtStatus::FileClosed;
-  if (!o->oplock_breaking) co_return NtStatus::InvalidDeviceState;
+  // MS-SMB2 3.3.5.22.1 says STATUS_INVALID_DEVICE_STATE; Windows answers an acknowledgment of
+  // an oplock already gone (a Level II broken to none) with STATUS_INVALID_OPLOCK_PROTOCOL
+  // (smbtorture oplock.levelii500).
+  if (!o->oplock_breaking) {
+    co_return o->oplock_level == smb2::oplock_level::kNone ? NtStatus::InvalidOplockProtocol
+                                                           : NtStatus::InvalidDeviceState;
+  }
   // MS-SMB2 3.3.5.22.1: a level the break does not allow ends the oplock with an error.
   const uint8_t ack = r->oplock_level;
   uint8_t accept = oplock_request_level(ack);

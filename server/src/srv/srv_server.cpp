@@ -68,10 +68,12 @@ SrvServer::SrvServer(const ServerConfig& config, const SrvRunOptions& options)
     s.ipc = share.name == "IPC$" || share.ipc;
     if (!s.ipc) {
       s.prefix = "\\pvfs" + std::to_string(++n);
-      auto st =
-          io_.register_driver(s.prefix, make_pvfs_driver({.root = share.path,
-                                                          .create_mask = share.create_mask,
-                                                          .directory_mask = share.directory_mask}));
+      auto st = io_.register_driver(
+          s.prefix,
+          make_pvfs_driver({.root = share.path,
+                            .create_mask = share.create_mask,
+                            .directory_mask = share.directory_mask,
+                            .oplock_break_timeout_ms = config_.global.oplock_break_timeout_ms}));
       if (!nt_success(st)) {
         log::error("share [", share.name, "]: cannot register pvfs: ", ntstatus_name(st));
         continue;

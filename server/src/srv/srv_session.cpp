@@ -8,6 +8,7 @@
 #include "lwsmb/proto/fscc.hpp"
 #include "lwsmb/proto/smb2_session.hpp"
 #include "srv/smb_connection.hpp"
+#include "srv/srv_async.hpp"
 #include "srv/srv_file_util.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
@@ -222,6 +223,7 @@ Task<NtStatus> handle_session_setup(SmbRequest& req) {
 Task<NtStatus> handle_logoff(SmbRequest& req) {
   auto r = smb2::decode_logoff_request(req.msg);
   if (!r) co_return r.status();
+  co_await cancel_session_requests(req.conn, req.session_id);
   drop_session(req.conn.state(), req.session_id);
   co_return smb2::encode_body(smb2::LogoffResponse{}, req.out(), req.msg_start);
 }

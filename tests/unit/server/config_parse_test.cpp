@@ -406,5 +406,20 @@ TEST(ConfigParse, MissingFileIsAnError) {
                                      "directory"});
 }
 
+TEST(ConfigParse, OplockBreakTimeout) {
+  EXPECT_EQ(parse_ok("").global.oplock_break_timeout_ms, 35000u);
+  EXPECT_EQ(parse_ok("oplock break timeout = 1500").global.oplock_break_timeout_ms, 1500u);
+  for (const char* bad : {"0", "-1", "12ms", "", "3600001", "99999999999"}) {
+    auto load =
+        parse_config(std::string("[global]\noplock break timeout = ") + bad + "\n", "o.conf");
+    EXPECT_FALSE(load.config) << bad;
+    EXPECT_EQ(errors_of(load),
+              std::vector<std::string>{"o.conf:2: error: parameter 'oplock break timeout': "
+                                       "invalid oplock break timeout '" +
+                                       std::string(bad) + "' (1..3600000 milliseconds)"})
+        << bad;
+  }
+}
+
 }  // namespace
 }  // namespace lwsmb::server

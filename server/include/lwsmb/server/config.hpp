@@ -60,6 +60,9 @@ struct GlobalConfig {
   // keytab is accepted; user@realm maps to the Unix account "user" (realm must match when set).
   std::string kerberos_keytab;  // "kerberos keytab" (also "dedicated keytab file")
   std::string realm;            // "realm"
+  // "oplock break timeout" (lwsmb's own, milliseconds): how long an open waits for the holder
+  // of an Exclusive or Batch oplock to acknowledge its break (MS-SMB2 3.3.4.6: 35 s).
+  uint32_t oplock_break_timeout_ms = 35000;
 
   bool operator==(const GlobalConfig&) const = default;
 };

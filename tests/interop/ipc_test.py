@@ -6,9 +6,11 @@ The server's config has shares share, ro, docs ("Project documents") and hidden 
 browseable), as tests/interop/ipc_test.sh writes it."""
 import struct
 import sys
+import time
 
 from impacket.dcerpc.v5 import srvs, transport, wkst
 from impacket.dcerpc.v5.rpcrt import DCERPCException
+from impacket.smb3structs import SMB2_READ, SMB2Read
 from impacket.smbconnection import SMBConnection, SessionError
 from impacket.uuid import uuidtup_to_bin
 
@@ -132,6 +134,27 @@ for what, pdu in cases.items():
     if answer[2] == 3 and struct.unpack("<I", answer[24:28])[0] != 0x1C01000B:
         fail("%s: fault status %r" % (what, answer[24:28]))
 print("ok hostile PDUs answered with fault/bind_nak")
+
+# A READ on a pipe with nothing to read waits (interim STATUS_PENDING) until SMB2 CANCEL.
+smb3 = conn.getSMBServer()
+fid = conn.openFile(tid, "srvsvc", desiredAccess=0x0012019F)
+packet = smb3.SMB_PACKET()
+packet["Command"] = SMB2_READ
+packet["TreeID"] = tid
+read = SMB2Read()
+read["Padding"] = 0x50
+read["FileID"] = fid
+read["Length"] = 1024
+read["Offset"] = 0
+packet["Data"] = read
+message_id = smb3.sendSMB(packet)
+time.sleep(0.3)
+smb3.cancel(message_id)
+answer = smb3.recvSMB(message_id)
+if answer["Status"] != 0xC0000120:  # STATUS_CANCELLED
+    fail("cancelled pipe read: status 0x%08x" % answer["Status"])
+conn.closeFile(tid, fid)
+print("ok pending pipe read cancelled")
 
 # Still serving.
 dce = bind(r"\srvsvc", srvs.MSRPC_UUID_SRVS)

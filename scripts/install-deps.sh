@@ -9,7 +9,7 @@ PACKAGES=(
   liburing-dev libssl-dev libkrb5-dev libfuse3-dev fuse3 libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # interop peers for the tests and the side-by-side benchmarks
-  samba smbclient samba-testsuite python3-impacket krb5-kdc krb5-admin-server krb5-user fio dbench
+  samba smbclient samba-common-bin samba-testsuite python3-impacket krb5-kdc krb5-admin-server krb5-user fio dbench
 )
 
 missing=()

@@ -24,6 +24,7 @@ lw_wait_port() {
 
 # lw_start_server LWSERVER: creates $LW_TMP with shares "share" (writable) and "ro"
 # (read-only), a user $LW_USER with password $LW_PASS, and starts lwserver on $LW_PORT.
+# LW_EXTRA_GLOBAL and LW_EXTRA_SHARES add lines to [global] and more share sections.
 lw_start_server() {
   local lwserver=$1
   LW_TMP=$(mktemp -d "${TMPDIR:-/tmp}/lwsmb-interop-XXXXXX")
@@ -58,6 +59,7 @@ lw_start_server() {
 [ro]
   path = $LW_TMP/ro
   read only = yes
+${LW_EXTRA_SHARES:-}
 CONF
   printf '%s\n%s\n' "$LW_PASS" "$LW_PASS" | "$lwserver" user add "$LW_USER" -s "$LW_TMP/smb.conf" --stdin >/dev/null
   "$lwserver" -s "$LW_TMP/smb.conf" --foreground >"$LW_TMP/stdout.log" 2>&1 &

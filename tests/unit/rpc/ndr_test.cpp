@@ -114,4 +114,47 @@ TEST(Ndr, GarbageNeverCrashes) {
   }
 }
 
+TEST(Ndr, ArrayCountMustFitTheBuffer) {
+  NdrWriter w;
+  w.u32(3);
+  for (int i = 0; i < 3; ++i) w.u32(i);
+  uint32_t n = 0;
+  {
+    NdrReader r(w.data());
+    EXPECT_TRUE(r.array_count(&n, 4));
+    EXPECT_EQ(n, 3u);
+  }
+  {
+    NdrReader r(w.data());
+    EXPECT_FALSE(r.array_count(&n, 5));  // 3 x 5 bytes do not fit in 12
+    EXPECT_FALSE(r.ok());
+  }
+  NdrWriter big;
+  big.u32(0x40000000);
+  NdrReader r(big.data());
+  EXPECT_FALSE(r.array_count(&n, 1));
+}
+
+TEST(Ndr, BytesAndUtf8RoundTrip) {
+  NdrWriter w;
+  w.u8(1);
+  const std::byte raw[3] = {std::byte{7}, std::byte{8}, std::byte{9}};
+  w.bytes(raw);  // unaligned
+  EXPECT_EQ(w.size(), 4u);
+  NdrReader r(w.data());
+  uint8_t a = 0;
+  std::byte back[3];
+  ASSERT_TRUE(r.u8(&a) && r.bytes(back));
+  EXPECT_EQ(back[2], std::byte{9});
+  EXPECT_FALSE(r.bytes(back));
+
+  const std::string text = "Übung \xe2\x82\xac \xf0\x9f\x98\x80 share";
+  auto u16 = lwsmb::rpc::utf8_to_utf16(text);
+  EXPECT_EQ(u16.size(), 16u);  // the emoji is a surrogate pair
+  EXPECT_EQ(lwsmb::rpc::utf16_to_utf8(u16), text);
+  // Broken input turns into U+FFFD, never a crash.
+  EXPECT_EQ(lwsmb::rpc::utf8_to_utf16("a\xff"), u"a\xfffd");
+  EXPECT_EQ(lwsmb::rpc::utf16_to_utf8(std::u16string(1, char16_t(0xD800))), "\xef\xbf\xbd");
+}
+
 }  // namespace

@@ -351,9 +351,59 @@ Task<NtStatus> RdrConnection::connect_tree(const std::string& share,
     t->ready.set(st);
     co_return st;
   }
+  if (!validated_) {
+    validated_ = true;
+    st = co_await validate_negotiate(*t);
+    if (st != NtStatus::Success) {
+      log::info("rdr: ", server_, ": negotiate validation failed: ", ntstatus_name(st));
+      close(st);
+      co_return st;
+    }
+  }
   t->ready.set(NtStatus::Success);
   *out = t;
   co_return NtStatus::Success;
+}
+
+Task<NtStatus> RdrConnection::validate_negotiate(const RdrTree& tree) {
+  // MS-SMB2 3.2.5.5: 3.0 and 3.0.2 only, and only on a session with a key (3.1.1 has the
+  // preauth integrity hash instead).
+  if ((neg_.dialect != smb2::dialect::kSmb300 && neg_.dialect != smb2::dialect::kSmb302) ||
+      signing_key_.empty()) {
+    co_return NtStatus::Success;
+  }
+  auto payload = validate_negotiate_payload(offer_);
+  smb2::IoctlRequest r;
+  r.ctl_code = smb2::fsctl::kValidateNegotiateInfo;
+  r.file_id = smb2::kRelatedFileId;  // all ones
+  r.max_output_response = 24;
+  r.flags = smb2::ioctl_flag::kIsFsctl;
+  r.input = payload;
+  smb2::Header h;
+  h.command = smb2::Command::Ioctl;
+  std::vector<std::byte> msg;
+  if (smb2::append_message(h, r, msg) != NtStatus::Success) co_return NtStatus::InternalError;
+  sign_validate_ = true;
+  auto reply = co_await call(std::move(msg), 1, &tree);
+  sign_validate_ = false;
+  if (reply.msg.empty()) co_return reply.status;
+  const bool sealed = encrypt_all_ || tree.encrypt;
+  if (!sealed) {
+    // The answer must be signed with the session's key, whatever it says.
+    if (!(reply.header.flags & smb2::header_flag::kSigned) ||
+        !auth::verify_message(reply.msg, signing_key_, neg_.signing)) {
+      co_return NtStatus::AccessDenied;
+    }
+  }
+  // A server without the FSCTL answers with a signed error (MS-SMB2 3.2.5.14.12 notes).
+  if (reply.status == NtStatus::NotSupported || reply.status == NtStatus::InvalidDeviceRequest ||
+      reply.status == NtStatus::FileClosed) {
+    co_return NtStatus::Success;
+  }
+  if (!nt_success(reply.status)) co_return NtStatus::AccessDenied;
+  auto resp = smb2::decode_ioctl_response(reply.msg);
+  if (!resp) co_return NtStatus::AccessDenied;
+  co_return check_validate_negotiate(resp->output, neg_);
 }
 
 Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
@@ -434,7 +484,9 @@ bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, ui
   // MS-SMB2 3.2.4.1.1: with 3.1.1 a TREE_CONNECT is signed even when signing is not required.
   const bool tcon311 = h.command == smb2::Command::TreeConnect &&
                        neg_.dialect == smb2::dialect::kSmb311 && !signing_key_.empty();
-  const bool sign = !setup && !encrypt && session_valid_ && (signing_required_ || tcon311);
+  const bool validate = h.command == smb2::Command::Ioctl && sign_validate_;
+  const bool sign = !setup && !encrypt && session_valid_ && !signing_key_.empty() &&
+                    (signing_required_ || tcon311 || validate);
   if (sign) h.flags |= smb2::header_flag::kSigned;
   smb2::encode_header(h, msg);
   if (preauth) preauth->update(msg);

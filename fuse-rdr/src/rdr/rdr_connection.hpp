@@ -111,6 +111,7 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   Task<NtStatus> negotiate();
   Task<NtStatus> session_setup();
   Task<void> echo_loop(std::shared_ptr<RdrConnection> self);
+  Task<NtStatus> validate_negotiate(const RdrTree& tree);
 
   // Fills in the header and signs or encrypts; false when encoding failed.
   bool prepare(std::vector<std::byte>& msg, uint64_t message_id, uint32_t charge,
@@ -176,6 +177,8 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   std::deque<std::unique_ptr<OutFrame>> sendq_;
   bool sending_ = false;
 
+  bool validated_ = false;      // FSCTL_VALIDATE_NEGOTIATE_INFO done (3.0 / 3.0.2)
+  bool sign_validate_ = false;  // sign IOCTLs while the validation is under way
   EventLoop::OpId echo_timer_ = 0;
   bool echo_outstanding_ = false;
 };

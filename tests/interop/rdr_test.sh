@@ -75,7 +75,7 @@ run_server() {
   io rm "$R\\lock.bin"
   io rm "$R\\dir1" || lw_fail "$name: rm dir"
   if io ls "$R" | grep -q 'dir1$'; then lw_fail "$name: dir1 still listed"; fi
-  expect_fail "$name: stat of a missing file" "no such file" \
+  expect_fail "$name: stat of a missing file" "OBJECT_NAME_NOT_FOUND" \
     "$LWIO" -U "$LW_USER%$LW_PASS" stat "$R\\nosuch.txt"
 
   # Signed and sealed sessions over the dialects: HMAC-SHA256 (2.x), AES-CMAC (3.0),

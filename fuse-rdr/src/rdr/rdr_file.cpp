@@ -41,6 +41,7 @@ bool has_body(NtStatus st) {
 // One READ or WRITE IRP split into requests that are all in flight together.
 struct IoJob {
   IrpPtr irp;
+  bool is_write = false;  // a failed part fails a WRITE whole: what reached the file is unknown
   size_t left = 0;
   struct Part {
     uint64_t length = 0;
@@ -51,6 +52,14 @@ struct IoJob {
 
   void part_done() {
     if (--left != 0) return;
+    if (is_write) {
+      for (const auto& p : parts) {
+        if (!nt_success(p.status)) {
+          irp->complete(p.status, 0);
+          return;
+        }
+      }
+    }
     uint64_t total = 0;
     for (const auto& p : parts) {
       if (!nt_success(p.status)) {
@@ -155,6 +164,7 @@ Task<void> do_write(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp)
   }
   const uint32_t chunk = conn->max_write();
   auto job = make_job(irp, a.buffer.size(), chunk);
+  job->is_write = true;
   for (size_t i = 0; i < job->parts.size(); ++i) {
     const uint64_t rel = uint64_t{i} * chunk;
     spawn(write_part(conn, f, job, i, a.offset + rel, a.buffer.subspan(rel, job->parts[i].length)));

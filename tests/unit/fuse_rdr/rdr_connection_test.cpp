@@ -423,4 +423,41 @@ TEST(RdrConnection, ConnectTimeoutIsIoTimeout) {
   ::close(l);
 }
 
+TEST(RdrConnection, WriteSplitsAndFailsWholeWhenAPartFails) {
+  for (int fail_part = -1; fail_part < 2; ++fail_part) {
+    FakeServer server([&](Peer& p) {
+      p.handshake(8);
+      std::vector<std::vector<std::byte>> msgs;
+      for (int i = 0; i < 2; ++i) msgs.push_back(p.recv_message());
+      for (int i = 0; i < 2; ++i) {
+        auto h = smb2::decode_header(msgs[i]);
+        ASSERT_TRUE(h.ok());
+        ASSERT_EQ(h->command, smb2::Command::Write);
+        auto w = smb2::decode_write_request(msgs[i]);
+        ASSERT_TRUE(w.ok());
+        EXPECT_EQ(w->offset, 1000u + 65536u * i);
+        auto want = data_at(w->offset, 65536);
+        EXPECT_TRUE(std::equal(w->data.begin(), w->data.end(), want.begin(), want.end()));
+        if (i == fail_part) {
+          p.reply(*h, static_cast<uint32_t>(NtStatus::DiskFull), smb2::ErrorResponse{});
+        } else {
+          p.reply(*h, 0, smb2::WriteResponse{65536, 0});
+        }
+      }
+      p.shut();
+    });
+    Client client;
+    auto f = client.open(server.port());
+    ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+    auto data = data_at(1000, 2 * 65536);
+    auto st = client.io.write_file(*f, data, 1000);
+    if (fail_part < 0) {
+      EXPECT_EQ(st.status, NtStatus::Success);
+      EXPECT_EQ(st.information, data.size());
+    } else {
+      EXPECT_EQ(st.status, NtStatus::DiskFull) << fail_part;
+    }
+  }
+}
+
 }  // namespace

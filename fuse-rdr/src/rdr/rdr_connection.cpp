@@ -406,15 +406,8 @@ Task<NtStatus> RdrConnection::validate_negotiate(const RdrTree& tree) {
   co_return check_validate_negotiate(resp->output, neg_);
 }
 
-Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
-                                   std::shared_ptr<RdrCallTicket> ticket,
-                                   auth::PreauthHash* preauth) {
-  auto self = shared_from_this();
-  RdrReply failed;
-  if (dead_) {
-    failed.status = dead_status_;
-    co_return failed;
-  }
+Task<std::optional<uint64_t>> RdrConnection::take_credits(uint32_t charge) {
+  if (dead_) co_return std::nullopt;
   if (charge == 0) charge = 1;
   std::optional<uint64_t> mid;
   if (credit_waiters_.empty()) mid = credits_.take(charge);
@@ -434,14 +427,31 @@ Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, 
     };
     co_await Park{this, &cw};
     if (cw.message_id) --granted_unsent_;
-    if (!cw.message_id) {
-      failed.status = dead_ ? dead_status_ : NtStatus::InsufficientResources;
-      co_return failed;
-    }
     mid = cw.message_id;
   }
-  if (dead_) {  // dropped while this request waited for credits
-    failed.status = dead_status_;
+  if (dead_) co_return std::nullopt;  // dropped while this request waited for credits
+  co_return mid;
+}
+
+namespace {
+struct ReplyWait {
+  bool* done;
+  std::coroutine_handle<>* slot;
+  bool await_ready() const noexcept { return *done; }
+  void await_suspend(std::coroutine_handle<> h) { *slot = h; }
+  void await_resume() const noexcept {}
+};
+}  // namespace
+
+Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
+                                   std::shared_ptr<RdrCallTicket> ticket,
+                                   auth::PreauthHash* preauth) {
+  auto self = shared_from_this();
+  RdrReply failed;
+  if (charge == 0) charge = 1;
+  auto mid = co_await take_credits(charge);
+  if (!mid) {
+    failed.status = dead_ ? dead_status_ : NtStatus::InsufficientResources;
     co_return failed;
   }
   if (!prepare(msg, *mid, charge, tree, preauth)) {
@@ -456,15 +466,84 @@ Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, 
   }
   pending_[*mid] = &w;
   send_frame(std::move(msg));
-  struct Wait {
-    Waiter* w;
-    bool await_ready() const noexcept { return w->reply.status != NtStatus::Pending; }
-    void await_suspend(std::coroutine_handle<> h) { w->h = h; }
-    void await_resume() const noexcept {}
-  };
-  co_await Wait{&w};
+  co_await ReplyWait{&w.done, &w.h};
   if (ticket) ticket->done = true;
   co_return std::move(w.reply);
+}
+
+Task<std::vector<RdrReply>> RdrConnection::call_compound(std::vector<std::vector<std::byte>> msgs,
+                                                         const RdrTree* tree) {
+  auto self = shared_from_this();
+  const uint32_t n = static_cast<uint32_t>(msgs.size());
+  std::vector<RdrReply> replies(n);
+  auto fail_all = [&](NtStatus st) {
+    for (auto& r : replies) r.status = st;
+    return std::move(replies);
+  };
+  if (n == 0) co_return replies;
+  auto first = co_await take_credits(n);
+  if (!first) co_return fail_all(dead_ ? dead_status_ : NtStatus::InsufficientResources);
+  const bool encrypt = encrypts(tree);
+  std::vector<std::byte> chain;
+  size_t start = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    auto hr = smb2::decode_header(msgs[i]);
+    if (!hr) co_return fail_all(NtStatus::InternalError);
+    smb2::Header h = *hr;
+    h.message_id = *first + i;
+    h.credit_charge = neg_.multi_credit() ? 1 : 0;
+    h.credit_request_response = credits_.request_for(1, kCreditTarget);
+    h.session_id = session_id_;
+    h.tree_id = tree ? tree->tree_id : 0;
+    if (i > 0) h.flags |= smb2::header_flag::kRelatedOperations;
+    const bool sign = !encrypt && signs(h.command, tree);
+    if (sign) h.flags |= smb2::header_flag::kSigned;
+    smb2::encode_header(h, msgs[i]);
+    if (i > 0) start = smb2::chain_next(chain, start);
+    chain.insert(chain.end(), msgs[i].begin(), msgs[i].end());
+  }
+  // Sign each message over its bytes up to the next one (MS-SMB2 3.2.4.1.4).
+  {
+    size_t pos = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      auto hr = smb2::decode_header(std::span(chain).subspan(pos));
+      if (!hr) co_return fail_all(NtStatus::InternalError);
+      const size_t len = hr->next_command ? hr->next_command : chain.size() - pos;
+      if (hr->flags & smb2::header_flag::kSigned) {
+        if (auth::sign_message(std::span(chain).subspan(pos, len), signing_key_, neg_.signing) !=
+            NtStatus::Success) {
+          co_return fail_all(NtStatus::InternalError);
+        }
+      }
+      pos += len;
+    }
+  }
+  if (encrypt) {
+    auto sealed = encrypt_message(neg_.cipher, encryption_key_, session_id_, chain);
+    if (!sealed) co_return fail_all(NtStatus::InternalError);
+    chain = std::move(*sealed);
+  }
+  std::vector<Waiter> waiters(n);
+  for (uint32_t i = 0; i < n; ++i) pending_[*first + i] = &waiters[i];
+  send_frame(std::move(chain));
+  for (uint32_t i = 0; i < n; ++i) {
+    co_await ReplyWait{&waiters[i].done, &waiters[i].h};
+    replies[i] = std::move(waiters[i].reply);
+  }
+  co_return replies;
+}
+
+bool RdrConnection::encrypts(const RdrTree* tree) const {
+  return session_valid_ && !encryption_key_.empty() && (encrypt_all_ || (tree && tree->encrypt));
+}
+
+bool RdrConnection::signs(smb2::Command cmd, const RdrTree* tree) const {
+  if (cmd == smb2::Command::Negotiate || cmd == smb2::Command::SessionSetup) return false;
+  if (encrypts(tree) || !session_valid_ || signing_key_.empty()) return false;
+  // MS-SMB2 3.2.4.1.1: with 3.1.1 a TREE_CONNECT is signed even when signing is not required.
+  const bool tcon311 = cmd == smb2::Command::TreeConnect && neg_.dialect == smb2::dialect::kSmb311;
+  const bool validate = cmd == smb2::Command::Ioctl && sign_validate_;
+  return signing_required_ || tcon311 || validate;
 }
 
 bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, uint32_t charge,
@@ -479,14 +558,8 @@ bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, ui
   h.tree_id = tree ? tree->tree_id : 0;
   const bool setup =
       h.command == smb2::Command::Negotiate || h.command == smb2::Command::SessionSetup;
-  const bool encrypt = !setup && session_valid_ && !encryption_key_.empty() &&
-                       (encrypt_all_ || (tree && tree->encrypt));
-  // MS-SMB2 3.2.4.1.1: with 3.1.1 a TREE_CONNECT is signed even when signing is not required.
-  const bool tcon311 = h.command == smb2::Command::TreeConnect &&
-                       neg_.dialect == smb2::dialect::kSmb311 && !signing_key_.empty();
-  const bool validate = h.command == smb2::Command::Ioctl && sign_validate_;
-  const bool sign = !setup && !encrypt && session_valid_ && !signing_key_.empty() &&
-                    (signing_required_ || tcon311 || validate);
+  const bool encrypt = !setup && encrypts(tree);
+  const bool sign = signs(h.command, tree);
   if (sign) h.flags |= smb2::header_flag::kSigned;
   smb2::encode_header(h, msg);
   if (preauth) preauth->update(msg);
@@ -549,6 +622,7 @@ void RdrConnection::wake_credit_waiters() {
 
 void RdrConnection::finish(Waiter* w) {
   if (w->reply.status == NtStatus::Pending) w->reply.status = NtStatus::InternalError;
+  w->done = true;
   if (w->h) {
     auto h = w->h;
     loop_.post([h] { h.resume(); });

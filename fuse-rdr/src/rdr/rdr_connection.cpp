@@ -11,9 +11,9 @@
 #include <cstring>
 
 #include "lwsmb/auth/smb_encryption.hpp"
-#include "lwsmb/auth/spnego.hpp"
 #include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/fscc.hpp"
+#include "rdr/rdr_auth.hpp"
 
 namespace lwsmb::fuse_rdr {
 
@@ -229,18 +229,14 @@ Task<NtStatus> RdrConnection::negotiate() {
 
 Task<NtStatus> RdrConnection::session_setup() {
   const auto& c = options_.credentials;
-  // Kerberos hook: with c.kerberos set, a GSSAPI (krb5) SPNEGO client goes here, falling back
-  // to NTLMSSP below when c.ntlm allows it. Until the auth module has one, NTLMSSP it is.
-  if (c.kerberos && !c.ntlm) co_return NtStatus::NotSupported;
-  auth::NtlmCredentials creds;
-  creds.user = u16(c.user);
-  creds.domain = u16(c.domain);
-  creds.workstation = u"LWSMB";
-  creds.password = u16(c.password);
-  const bool anonymous = c.user.empty();
-  auth::SpnegoClient spnego(std::move(creds), anonymous);
-  auto tok = spnego.initial(neg_.security_buffer);
-  if (!tok) tok = spnego.initial({});
+  std::unique_ptr<RdrAuthenticator> mech;
+  if (c.kerberos) mech = make_kerberos_authenticator(c, server_);
+  if (!mech) {
+    if (!c.ntlm) co_return NtStatus::NotSupported;  // sec=krb5 only, and no Kerberos yet
+    mech = make_ntlm_authenticator(c);
+  }
+  const bool anonymous = mech->anonymous();
+  auto tok = mech->initial(neg_.security_buffer);
   if (!tok) co_return tok.status();
   auth::PreauthHash pre = conn_preauth_;
   const uint8_t mode = smb2::security_mode::kSigningEnabled |
@@ -263,13 +259,13 @@ Task<NtStatus> RdrConnection::session_setup() {
     session_id_ = reply.header.session_id;
     if (reply.status == NtStatus::MoreProcessingRequired) {
       pre.update(reply.msg);
-      tok = spnego.step(rs->security_buffer);
+      tok = mech->step(rs->security_buffer);
       if (!tok) co_return tok.status();
       continue;
     }
     // Success: the server's last token carries its mechListMIC.
-    if (!rs->security_buffer.empty() && !spnego.done()) {
-      auto fin = spnego.step(rs->security_buffer);
+    if (!rs->security_buffer.empty() && !mech->done()) {
+      auto fin = mech->step(rs->security_buffer);
       if (!fin) co_return fin.status();
     }
     const bool nobody =
@@ -277,8 +273,7 @@ Task<NtStatus> RdrConnection::session_setup() {
         (rs->session_flags & (smb2::session_flag::kIsGuest | smb2::session_flag::kIsNull)) != 0;
     if (nobody && (options_.sign || options_.seal)) co_return NtStatus::AccessDenied;
     if (!nobody) {
-      const auto& key = spnego.session_key();
-      std::vector<std::byte> session_key(key.begin(), key.end());
+      std::vector<std::byte> session_key = mech->session_key();
       if (neg_.dialect >= smb2::dialect::kSmb300) {
         const auto bits = neg_.cipher != 0 && auth::cipher_key_size(
                                                   static_cast<auth::SmbCipher>(neg_.cipher)) == 32
@@ -292,7 +287,9 @@ Task<NtStatus> RdrConnection::session_setup() {
           decryption_key_ = keys->server_to_client;
         }
       } else {
-        signing_key_ = session_key;
+        // 2.x signs with Session.SessionKey, the first 16 bytes (MS-SMB2 3.2.5.3.1).
+        signing_key_.assign(session_key.begin(),
+                            session_key.begin() + std::min<size_t>(16, session_key.size()));
       }
       // The final response proves the server knows the key (MS-SMB2 3.2.5.3.1).
       if ((reply.header.flags & smb2::header_flag::kSigned) &&

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Raw sequential speed of the rdr driver: `lwio cp` of a file (default 1 GiB) from and to
-# lwserver and Samba's smbd on loopback, everything on tmpfs (/dev/shm).
+# lwserver and Samba's smbd on loopback, everything on tmpfs (/dev/shm), beside Samba's
+# smbclient get/put of the same file.
 # Usage: bench/rdr-lwio-cp.sh LWSERVER LWIO [SIZE_MIB]
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
@@ -30,3 +31,10 @@ for s in lwserver samba; do
   printf '%-10s %-6s %10.2f %10s\n' $s write "$w" "$(rate "$w")"
   printf '%-10s %-6s %10.2f %10s\n' $s read "$r" "$(rate "$r")"
 done
+# The reference client: smbclient against the same smbd.
+cp "$LW_TMP/src.bin" "$LW_TMP/samba/ref.bin"
+chown "$LW_USER" "$LW_TMP/samba/ref.bin"
+g=$(secs smbclient "//127.0.0.1/share" -p "$SMB_PORT" -U "$LW_USER%$LW_PASS" -c "get ref.bin $LW_TMP/ref.out" 2>/dev/null)
+p=$(secs smbclient "//127.0.0.1/share" -p "$SMB_PORT" -U "$LW_USER%$LW_PASS" -c "put $LW_TMP/ref.out ref2.bin" 2>/dev/null)
+printf '%-10s %-6s %10.2f %10s\n' smbclient put "$p" "$(rate "$p")"
+printf '%-10s %-6s %10.2f %10s\n' smbclient get "$g" "$(rate "$g")"

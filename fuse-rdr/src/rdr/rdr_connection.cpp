@@ -1,19 +1,14 @@
-#include "rdr/rdr_connection.hpp"
-
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/rand.h>
+// The request side of RdrConnection: credits, signing and sealing, compound chains, the send
+// queue and the receive path that matches responses to requests. Connection setup (TCP,
+// NEGOTIATE, SESSION_SETUP, TREE_CONNECT) is in rdr_session.cpp.
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "lwsmb/auth/smb_encryption.hpp"
-#include "lwsmb/auth/spnego.hpp"
 #include "lwsmb/iocore/log.hpp"
-#include "lwsmb/proto/fscc.hpp"
+#include "rdr/rdr_connection.hpp"
 
 namespace lwsmb::fuse_rdr {
 
@@ -26,80 +21,6 @@ constexpr uint32_t kMaxFrame = 16 * 1024 * 1024 + 64 * 1024;
 constexpr size_t kRecvChunk = 256 * 1024;
 // Frames above this are received straight into their own buffer.
 constexpr size_t kBigFrame = 128 * 1024;
-
-std::string lower(std::string s) {
-  for (auto& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
-std::u16string u16(const std::string& s) {
-  return proto::fscc::utf8_to_utf16(s).value_or(std::u16string());
-}
-
-NtStatus status_from_connect_errno(int err) {
-  switch (err) {
-    case ECONNREFUSED:
-      return NtStatus::ConnectionRefused;
-    case ETIMEDOUT:
-      return NtStatus::IoTimeout;
-    case ECONNRESET:
-      return NtStatus::ConnectionReset;
-    default:
-      return NtStatus::HostUnreachable;
-  }
-}
-
-// connect(2) on the ring, raced against a ring timeout that cancels it.
-class ConnectAwait {
- public:
-  ConnectAwait(EventLoop& loop, int fd, const sockaddr* addr, socklen_t len,
-               std::chrono::milliseconds timeout)
-      : loop_(loop), st_(std::make_shared<State>()) {
-    std::memcpy(&st_->addr, addr, std::min<size_t>(len, sizeof st_->addr));
-    st_->len = len;
-    st_->fd = fd;
-    st_->ts.tv_sec = timeout.count() / 1000;
-    st_->ts.tv_nsec = (timeout.count() % 1000) * 1'000'000;
-  }
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) {
-    auto st = st_;
-    st->h = h;
-    EventLoop* loop = &loop_;
-    st->connect_id = loop_.connect(st->fd, reinterpret_cast<const sockaddr*>(&st->addr), st->len,
-                                   [st, loop](int res) {
-                                     if (st->done) return;
-                                     st->done = true;
-                                     st->res = res;
-                                     loop->cancel_op(st->timer_id);
-                                     st->h.resume();
-                                   });
-    st->timer_id = loop_.submit([st](io_uring_sqe* s) { io_uring_prep_timeout(s, &st->ts, 0, 0); },
-                                [st, loop](int res) {
-                                  if (st->done || res != -ETIME) return;
-                                  st->timed_out = true;
-                                  loop->cancel_op(st->connect_id);
-                                });
-  }
-  // 0, or a negative errno (-ETIMEDOUT when the timer won).
-  int await_resume() const noexcept { return st_->timed_out ? -ETIMEDOUT : st_->res; }
-
- private:
-  struct State {
-    sockaddr_storage addr{};
-    socklen_t len = 0;
-    int fd = -1;
-    __kernel_timespec ts{};
-    std::coroutine_handle<> h;
-    EventLoop::OpId connect_id = 0, timer_id = 0;
-    bool done = false, timed_out = false;
-    int res = 0;
-  };
-  EventLoop& loop_;
-  std::shared_ptr<State> st_;
-};
 
 }  // namespace
 
@@ -129,242 +50,8 @@ uint32_t RdrConnection::max_transact() const {
   return std::min(m, 1024u * 1024);
 }
 
-Task<NtStatus> RdrConnection::ensure_ready() {
-  if (state_ == State::Ready && !dead_) co_return NtStatus::Success;
-  if (dead_) co_return dead_status_;
-  if (state_ != State::New) co_return co_await ready_.wait();
-  state_ = State::Connecting;
-  auto self = shared_from_this();
-  NtStatus st = co_await establish();
-  if (st != NtStatus::Success) {
-    state_ = State::Failed;
-    ready_.set(st);
-    close(st);
-  } else {
-    state_ = State::Ready;
-    ready_.set(st);
-  }
-  co_return st;
-}
-
-Task<NtStatus> RdrConnection::establish() {
-  NtStatus st = co_await tcp_connect();
-  if (st != NtStatus::Success) co_return st;
-  post_recv();
-  st = co_await negotiate();
-  if (st != NtStatus::Success) co_return st;
-  st = co_await session_setup();
-  if (st != NtStatus::Success) co_return st;
-  log::debug("rdr: connected to ", server_, ":", port_, " dialect ", neg_.dialect, " signing ",
-             signing_required_ ? "on" : "off", " encryption ", encrypt_all_ ? "on" : "off");
-  if (options_.echo_interval.count() > 0) spawn(echo_loop(shared_from_this()));
-  co_return NtStatus::Success;
-}
-
-Task<NtStatus> RdrConnection::tcp_connect() {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  // A blocking lookup on the loop thread: numeric addresses return at once; names are looked
-  // up once per connection.
-  int rc = ::getaddrinfo(server_.c_str(), std::to_string(port_).c_str(), &hints, &res);
-  if (rc != 0 || !res) co_return NtStatus::BadNetworkPath;
-  std::vector<std::pair<sockaddr_storage, socklen_t>> addrs;
-  std::vector<int> families;
-  for (auto* a = res; a; a = a->ai_next) {
-    sockaddr_storage ss{};
-    std::memcpy(&ss, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof ss));
-    addrs.emplace_back(ss, a->ai_addrlen);
-    families.push_back(a->ai_family);
-  }
-  ::freeaddrinfo(res);
-  NtStatus last = NtStatus::HostUnreachable;
-  for (size_t i = 0; i < addrs.size(); ++i) {
-    if (dead_) co_return dead_status_;
-    int fd = ::socket(families[i], SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) continue;
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    int r = co_await ConnectAwait(loop_, fd, reinterpret_cast<const sockaddr*>(&addrs[i].first),
-                                  addrs[i].second, options_.connect_timeout);
-    if (r == 0) {
-      fd_ = fd;
-      co_return NtStatus::Success;
-    }
-    ::close(fd);
-    last = status_from_connect_errno(-r);
-    log::debug("rdr: connect to ", server_, ":", port_, " failed: ", std::strerror(-r));
-  }
-  co_return last;
-}
-
-Task<NtStatus> RdrConnection::negotiate() {
-  offer_.min_dialect = options_.min_dialect;
-  offer_.max_dialect = options_.max_dialect;
-  offer_.require_signing = options_.sign;
-  offer_.salt.resize(32);
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(offer_.client_guid.data()), 16) != 1 ||
-      RAND_bytes(reinterpret_cast<unsigned char*>(offer_.salt.data()), 32) != 1) {
-    co_return NtStatus::InternalError;
-  }
-  auto req = build_negotiate_request(offer_);
-  if (!req) co_return NtStatus::NotSupported;
-  smb2::Header h;
-  h.command = smb2::Command::Negotiate;
-  std::vector<std::byte> msg;
-  if (smb2::append_message(h, *req, msg) != NtStatus::Success) co_return NtStatus::InternalError;
-  auto reply = co_await call(std::move(msg), 1, nullptr, nullptr, &conn_preauth_);
-  if (reply.msg.empty()) co_return reply.status;
-  auto n = accept_negotiate_response(reply.msg, offer_);
-  if (!n) co_return n.status();
-  neg_ = std::move(*n);
-  if (neg_.dialect == smb2::dialect::kSmb311) conn_preauth_.update(reply.msg);
-  if (options_.seal && neg_.cipher == 0) {
-    log::info("rdr: ", server_, " offers no encryption (dialect ", neg_.dialect, ")");
-    co_return NtStatus::NotSupported;
-  }
-  co_return NtStatus::Success;
-}
-
-Task<NtStatus> RdrConnection::session_setup() {
-  const auto& c = options_.credentials;
-  // Kerberos hook: with c.kerberos set, a GSSAPI (krb5) SPNEGO client goes here, falling back
-  // to NTLMSSP below when c.ntlm allows it. Until the auth module has one, NTLMSSP it is.
-  if (c.kerberos && !c.ntlm) co_return NtStatus::NotSupported;
-  auth::NtlmCredentials creds;
-  creds.user = u16(c.user);
-  creds.domain = u16(c.domain);
-  creds.workstation = u"LWSMB";
-  creds.password = u16(c.password);
-  const bool anonymous = c.user.empty();
-  auth::SpnegoClient spnego(std::move(creds), anonymous);
-  auto tok = spnego.initial(neg_.security_buffer);
-  if (!tok) tok = spnego.initial({});
-  if (!tok) co_return tok.status();
-  auth::PreauthHash pre = conn_preauth_;
-  const uint8_t mode = smb2::security_mode::kSigningEnabled |
-                       (options_.sign ? smb2::security_mode::kSigningRequired : 0);
-  for (int round = 0; round < 6; ++round) {
-    smb2::SessionSetupRequest r;
-    r.security_mode = mode;
-    r.security_buffer = *tok;
-    smb2::Header h;
-    h.command = smb2::Command::SessionSetup;
-    std::vector<std::byte> msg;
-    if (smb2::append_message(h, r, msg) != NtStatus::Success) co_return NtStatus::InternalError;
-    auto reply = co_await call(std::move(msg), 1, nullptr, nullptr, &pre);
-    if (reply.msg.empty()) co_return reply.status;
-    if (reply.status != NtStatus::MoreProcessingRequired && !nt_success(reply.status)) {
-      co_return reply.status;
-    }
-    auto rs = smb2::decode_session_setup_response(reply.msg);
-    if (!rs) co_return NtStatus::InvalidNetworkResponse;
-    session_id_ = reply.header.session_id;
-    if (reply.status == NtStatus::MoreProcessingRequired) {
-      pre.update(reply.msg);
-      tok = spnego.step(rs->security_buffer);
-      if (!tok) co_return tok.status();
-      continue;
-    }
-    // Success: the server's last token carries its mechListMIC.
-    if (!rs->security_buffer.empty() && !spnego.done()) {
-      auto fin = spnego.step(rs->security_buffer);
-      if (!fin) co_return fin.status();
-    }
-    const bool nobody =
-        anonymous ||
-        (rs->session_flags & (smb2::session_flag::kIsGuest | smb2::session_flag::kIsNull)) != 0;
-    if (nobody && (options_.sign || options_.seal)) co_return NtStatus::AccessDenied;
-    if (!nobody) {
-      const auto& key = spnego.session_key();
-      std::vector<std::byte> session_key(key.begin(), key.end());
-      if (neg_.dialect >= smb2::dialect::kSmb300) {
-        const auto bits = neg_.cipher != 0 && auth::cipher_key_size(
-                                                  static_cast<auth::SmbCipher>(neg_.cipher)) == 32
-                              ? auth::SmbCipherKeyBits::Aes256
-                              : auth::SmbCipherKeyBits::Aes128;
-        auto keys = auth::derive_smb3_keys(session_key, neg_.dialect, pre.value(), bits);
-        if (!keys) co_return NtStatus::InternalError;
-        signing_key_ = keys->signing;
-        if (neg_.cipher != 0) {
-          encryption_key_ = keys->client_to_server;
-          decryption_key_ = keys->server_to_client;
-        }
-      } else {
-        signing_key_ = session_key;
-      }
-      // The final response proves the server knows the key (MS-SMB2 3.2.5.3.1).
-      if ((reply.header.flags & smb2::header_flag::kSigned) &&
-          !auth::verify_message(reply.msg, signing_key_, neg_.signing)) {
-        log::info("rdr: ", server_, ": bad signature on SESSION_SETUP response");
-        co_return NtStatus::AccessDenied;
-      }
-      signing_required_ =
-          options_.sign || (neg_.security_mode & smb2::security_mode::kSigningRequired) != 0;
-      encrypt_all_ = options_.seal || (rs->session_flags & smb2::session_flag::kEncryptData) != 0;
-      if (encrypt_all_ && encryption_key_.empty()) co_return NtStatus::NotSupported;
-    }
-    session_valid_ = true;
-    co_return NtStatus::Success;
-  }
-  co_return NtStatus::LogonFailure;
-}
-
-Task<NtStatus> RdrConnection::connect_tree(const std::string& share,
-                                           std::shared_ptr<RdrTree>* out) {
-  auto self = shared_from_this();
-  const std::string key = lower(share);
-  if (auto it = trees_.find(key); it != trees_.end()) {
-    auto t = it->second;
-    NtStatus st = co_await t->ready.wait();
-    if (st == NtStatus::Success) *out = t;
-    co_return st;
-  }
-  if (dead_) co_return dead_status_;
-  auto t = std::make_shared<RdrTree>(loop_, share);
-  trees_[key] = t;
-  smb2::TreeConnectRequest r;
-  r.path = u"\\\\" + u16(server_) + u"\\" + u16(share);
-  smb2::Header h;
-  h.command = smb2::Command::TreeConnect;
-  std::vector<std::byte> msg;
-  NtStatus st = smb2::append_message(h, r, msg);
-  RdrReply reply;
-  if (st == NtStatus::Success) {
-    reply = co_await call(std::move(msg), 1, nullptr);
-    st = reply.status;
-  }
-  if (nt_success(st)) {
-    auto resp = smb2::decode_tree_connect_response(reply.msg);
-    if (!resp) {
-      st = NtStatus::InvalidNetworkResponse;
-    } else {
-      t->tree_id = reply.header.tree_id;
-      t->share_flags = resp->share_flags;
-      t->encrypt = (resp->share_flags & smb2::share_flag::kEncryptData) != 0;
-      if (t->encrypt && encryption_key_.empty()) st = NtStatus::AccessDenied;
-    }
-  }
-  if (st != NtStatus::Success) {
-    if (auto it = trees_.find(key); it != trees_.end() && it->second == t) trees_.erase(it);
-    t->ready.set(st);
-    co_return st;
-  }
-  t->ready.set(NtStatus::Success);
-  *out = t;
-  co_return NtStatus::Success;
-}
-
-Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
-                                   std::shared_ptr<RdrCallTicket> ticket,
-                                   auth::PreauthHash* preauth) {
-  auto self = shared_from_this();
-  RdrReply failed;
-  if (dead_) {
-    failed.status = dead_status_;
-    co_return failed;
-  }
+Task<std::optional<uint64_t>> RdrConnection::take_credits(uint32_t charge) {
+  if (dead_) co_return std::nullopt;
   if (charge == 0) charge = 1;
   std::optional<uint64_t> mid;
   if (credit_waiters_.empty()) mid = credits_.take(charge);
@@ -384,14 +71,31 @@ Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, 
     };
     co_await Park{this, &cw};
     if (cw.message_id) --granted_unsent_;
-    if (!cw.message_id) {
-      failed.status = dead_ ? dead_status_ : NtStatus::InsufficientResources;
-      co_return failed;
-    }
     mid = cw.message_id;
   }
-  if (dead_) {  // dropped while this request waited for credits
-    failed.status = dead_status_;
+  if (dead_) co_return std::nullopt;  // dropped while this request waited for credits
+  co_return mid;
+}
+
+namespace {
+struct ReplyWait {
+  bool* done;
+  std::coroutine_handle<>* slot;
+  bool await_ready() const noexcept { return *done; }
+  void await_suspend(std::coroutine_handle<> h) { *slot = h; }
+  void await_resume() const noexcept {}
+};
+}  // namespace
+
+Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
+                                   std::shared_ptr<RdrCallTicket> ticket,
+                                   auth::PreauthHash* preauth) {
+  auto self = shared_from_this();
+  RdrReply failed;
+  if (charge == 0) charge = 1;
+  auto mid = co_await take_credits(charge);
+  if (!mid) {
+    failed.status = dead_ ? dead_status_ : NtStatus::InsufficientResources;
     co_return failed;
   }
   if (!prepare(msg, *mid, charge, tree, preauth)) {
@@ -406,15 +110,84 @@ Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, 
   }
   pending_[*mid] = &w;
   send_frame(std::move(msg));
-  struct Wait {
-    Waiter* w;
-    bool await_ready() const noexcept { return w->reply.status != NtStatus::Pending; }
-    void await_suspend(std::coroutine_handle<> h) { w->h = h; }
-    void await_resume() const noexcept {}
-  };
-  co_await Wait{&w};
+  co_await ReplyWait{&w.done, &w.h};
   if (ticket) ticket->done = true;
   co_return std::move(w.reply);
+}
+
+Task<std::vector<RdrReply>> RdrConnection::call_compound(std::vector<std::vector<std::byte>> msgs,
+                                                         const RdrTree* tree) {
+  auto self = shared_from_this();
+  const uint32_t n = static_cast<uint32_t>(msgs.size());
+  std::vector<RdrReply> replies(n);
+  auto fail_all = [&](NtStatus st) {
+    for (auto& r : replies) r.status = st;
+    return std::move(replies);
+  };
+  if (n == 0) co_return replies;
+  auto first = co_await take_credits(n);
+  if (!first) co_return fail_all(dead_ ? dead_status_ : NtStatus::InsufficientResources);
+  const bool encrypt = encrypts(tree);
+  std::vector<std::byte> chain;
+  size_t start = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    auto hr = smb2::decode_header(msgs[i]);
+    if (!hr) co_return fail_all(NtStatus::InternalError);
+    smb2::Header h = *hr;
+    h.message_id = *first + i;
+    h.credit_charge = neg_.multi_credit() ? 1 : 0;
+    h.credit_request_response = credits_.request_for(1, kCreditTarget);
+    h.session_id = session_id_;
+    h.tree_id = tree ? tree->tree_id : 0;
+    if (i > 0) h.flags |= smb2::header_flag::kRelatedOperations;
+    const bool sign = !encrypt && signs(h.command, tree);
+    if (sign) h.flags |= smb2::header_flag::kSigned;
+    smb2::encode_header(h, msgs[i]);
+    if (i > 0) start = smb2::chain_next(chain, start);
+    chain.insert(chain.end(), msgs[i].begin(), msgs[i].end());
+  }
+  // Sign each message over its bytes up to the next one (MS-SMB2 3.2.4.1.4).
+  {
+    size_t pos = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      auto hr = smb2::decode_header(std::span(chain).subspan(pos));
+      if (!hr) co_return fail_all(NtStatus::InternalError);
+      const size_t len = hr->next_command ? hr->next_command : chain.size() - pos;
+      if (hr->flags & smb2::header_flag::kSigned) {
+        if (auth::sign_message(std::span(chain).subspan(pos, len), signing_key_, neg_.signing) !=
+            NtStatus::Success) {
+          co_return fail_all(NtStatus::InternalError);
+        }
+      }
+      pos += len;
+    }
+  }
+  if (encrypt) {
+    auto sealed = encrypt_message(neg_.cipher, encryption_key_, session_id_, chain);
+    if (!sealed) co_return fail_all(NtStatus::InternalError);
+    chain = std::move(*sealed);
+  }
+  std::vector<Waiter> waiters(n);
+  for (uint32_t i = 0; i < n; ++i) pending_[*first + i] = &waiters[i];
+  send_frame(std::move(chain));
+  for (uint32_t i = 0; i < n; ++i) {
+    co_await ReplyWait{&waiters[i].done, &waiters[i].h};
+    replies[i] = std::move(waiters[i].reply);
+  }
+  co_return replies;
+}
+
+bool RdrConnection::encrypts(const RdrTree* tree) const {
+  return session_valid_ && !encryption_key_.empty() && (encrypt_all_ || (tree && tree->encrypt));
+}
+
+bool RdrConnection::signs(smb2::Command cmd, const RdrTree* tree) const {
+  if (cmd == smb2::Command::Negotiate || cmd == smb2::Command::SessionSetup) return false;
+  if (encrypts(tree) || !session_valid_ || signing_key_.empty()) return false;
+  // MS-SMB2 3.2.4.1.1: with 3.1.1 a TREE_CONNECT is signed even when signing is not required.
+  const bool tcon311 = cmd == smb2::Command::TreeConnect && neg_.dialect == smb2::dialect::kSmb311;
+  const bool validate = cmd == smb2::Command::Ioctl && sign_validate_;
+  return signing_required_ || tcon311 || validate;
 }
 
 bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, uint32_t charge,
@@ -429,12 +202,8 @@ bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, ui
   h.tree_id = tree ? tree->tree_id : 0;
   const bool setup =
       h.command == smb2::Command::Negotiate || h.command == smb2::Command::SessionSetup;
-  const bool encrypt = !setup && session_valid_ && !encryption_key_.empty() &&
-                       (encrypt_all_ || (tree && tree->encrypt));
-  // MS-SMB2 3.2.4.1.1: with 3.1.1 a TREE_CONNECT is signed even when signing is not required.
-  const bool tcon311 = h.command == smb2::Command::TreeConnect &&
-                       neg_.dialect == smb2::dialect::kSmb311 && !signing_key_.empty();
-  const bool sign = !setup && !encrypt && session_valid_ && (signing_required_ || tcon311);
+  const bool encrypt = !setup && encrypts(tree);
+  const bool sign = signs(h.command, tree);
   if (sign) h.flags |= smb2::header_flag::kSigned;
   smb2::encode_header(h, msg);
   if (preauth) preauth->update(msg);
@@ -497,6 +266,7 @@ void RdrConnection::wake_credit_waiters() {
 
 void RdrConnection::finish(Waiter* w) {
   if (w->reply.status == NtStatus::Pending) w->reply.status = NtStatus::InternalError;
+  w->done = true;
   if (w->h) {
     auto h = w->h;
     loop_.post([h] { h.resume(); });

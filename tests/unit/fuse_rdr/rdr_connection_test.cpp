@@ -16,6 +16,7 @@
 #include "lwsmb/auth/spnego.hpp"
 #include "lwsmb/fuse_rdr/rdr.hpp"
 #include "lwsmb/iocore/io_manager.hpp"
+#include "lwsmb/proto/fscc.hpp"
 #include "lwsmb/proto/smb2.hpp"
 
 namespace {
@@ -89,7 +90,7 @@ class Peer {
 
   // NEGOTIATE (2.0.2), an anonymous SESSION_SETUP, TREE_CONNECT and CREATE, each answered with
   // `credits` credits.
-  void handshake(uint16_t credits) {
+  void handshake(uint16_t credits, const std::vector<std::byte>* all_info = nullptr) {
     auto m = recv_message();
     auto h = smb2::decode_header(m);
     ASSERT_TRUE(h.ok());
@@ -133,8 +134,13 @@ class Peer {
     ASSERT_TRUE(h.ok());
     ASSERT_EQ(h->command, smb2::Command::TreeConnect);
     reply(*h, 0, smb2::TreeConnectResponse{}, credits);
+    // CREATE comes compounded with a related QUERY_INFO (FileAllInformation) when the
+    // client holds two credits, alone otherwise.
     m = recv_message();
-    h = smb2::decode_header(m);
+    auto parts = smb2::split_compound(m);
+    ASSERT_TRUE(parts.ok());
+    ASSERT_EQ(parts->size(), credits >= 2 ? 2u : 1u);
+    h = smb2::decode_header((*parts)[0]);
     ASSERT_TRUE(h.ok());
     ASSERT_EQ(h->command, smb2::Command::Create);
     EXPECT_EQ(h->tree_id, kTreeId);
@@ -143,7 +149,26 @@ class Peer {
     cr.create_action = 1;
     cr.end_of_file = 1 << 20;
     cr.file_id = kFileId;
+    if (parts->size() == 1) {
+      reply(*h, 0, cr, credits);
+      return;
+    }
+    auto q = smb2::decode_header((*parts)[1]);
+    ASSERT_TRUE(q.ok());
+    ASSERT_EQ(q->command, smb2::Command::QueryInfo);
+    EXPECT_NE(q->flags & smb2::header_flag::kRelatedOperations, 0u);
+    EXPECT_EQ(q->message_id, h->message_id + 1);
+    auto qi = smb2::decode_query_info_request((*parts)[1]);
+    ASSERT_TRUE(qi.ok());
+    EXPECT_EQ(qi->file_id, smb2::kRelatedFileId);
     reply(*h, 0, cr, credits);
+    if (all_info) {
+      smb2::QueryInfoResponse qr;
+      qr.output = *all_info;
+      reply(*q, 0, qr, 1);
+    } else {
+      reply(*q, static_cast<uint32_t>(NtStatus::AccessDenied), smb2::ErrorResponse{}, 1);
+    }
   }
 
  private:
@@ -421,6 +446,79 @@ TEST(RdrConnection, ConnectTimeoutIsIoTimeout) {
   EXPECT_LT(took, std::chrono::seconds(3));
   for (int c : fillers) ::close(c);
   ::close(l);
+}
+
+TEST(RdrConnection, WriteSplitsAndFailsWholeWhenAPartFails) {
+  for (int fail_part = -1; fail_part < 2; ++fail_part) {
+    FakeServer server([&](Peer& p) {
+      p.handshake(8);
+      std::vector<std::vector<std::byte>> msgs;
+      for (int i = 0; i < 2; ++i) msgs.push_back(p.recv_message());
+      for (int i = 0; i < 2; ++i) {
+        auto h = smb2::decode_header(msgs[i]);
+        ASSERT_TRUE(h.ok());
+        ASSERT_EQ(h->command, smb2::Command::Write);
+        auto w = smb2::decode_write_request(msgs[i]);
+        ASSERT_TRUE(w.ok());
+        EXPECT_EQ(w->offset, 1000u + 65536u * i);
+        auto want = data_at(w->offset, 65536);
+        EXPECT_TRUE(std::equal(w->data.begin(), w->data.end(), want.begin(), want.end()));
+        if (i == fail_part) {
+          p.reply(*h, static_cast<uint32_t>(NtStatus::DiskFull), smb2::ErrorResponse{});
+        } else {
+          p.reply(*h, 0, smb2::WriteResponse{65536, 0});
+        }
+      }
+      p.shut();
+    });
+    Client client;
+    auto f = client.open(server.port());
+    ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+    auto data = data_at(1000, 2 * 65536);
+    auto st = client.io.write_file(*f, data, 1000);
+    if (fail_part < 0) {
+      EXPECT_EQ(st.status, NtStatus::Success);
+      EXPECT_EQ(st.information, data.size());
+    } else {
+      EXPECT_EQ(st.status, NtStatus::DiskFull) << fail_part;
+    }
+  }
+}
+
+TEST(RdrConnection, StatAfterOpenIsAnsweredFromTheCompoundedQuery) {
+  proto::fscc::AllInfo all;
+  all.standard.end_of_file = 123456;
+  all.basic.attributes = file_attribute::kArchive;
+  all.file_name = u"\\f.bin";
+  std::vector<std::byte> info(proto::fscc::encoded_size(all));
+  ASSERT_TRUE(proto::fscc::encode(all, info).ok());
+  FakeServer server([&](Peer& p) {
+    p.handshake(8, &info);
+    // The FileAllInformation query is answered from the compound: next comes a second query
+    // (its answer is no longer cached) and then CLOSE.
+    auto m = p.recv_message();
+    auto h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::QueryInfo);
+    p.reply(*h, static_cast<uint32_t>(NtStatus::AccessDenied), smb2::ErrorResponse{});
+    m = p.recv_message();
+    h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Close);
+    p.reply(*h, 0, smb2::CloseResponse{});
+  });
+  Client client;
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  std::vector<std::byte> buf(4096);
+  auto st = client.io.query_information(*f, FileInfoClass::All, buf);
+  ASSERT_EQ(st.status, NtStatus::Success);
+  auto back = proto::fscc::decode_all(std::span(buf).first(st.information));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->standard.end_of_file, 123456);
+  EXPECT_EQ(client.io.query_information(*f, FileInfoClass::All, buf).status,
+            NtStatus::AccessDenied);
+  EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
 }
 
 }  // namespace

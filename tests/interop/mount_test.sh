@@ -36,6 +36,7 @@ unmount_all() {
 cleanup() {
   set +e
   unmount_all
+  if [ "${MADE_HELPER:-0}" = 1 ]; then rm -f /sbin/mount.fuse.lwsmb; fi
   if [ -n "${SMB_PID:-}" ]; then smb_stop_samba; fi
   lw_cleanup
   rm -rf "$T"
@@ -126,6 +127,19 @@ r = libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 1)  #
 assert r == -1 and ctypes.get_errno() == errno.EEXIST, (r, ctypes.get_errno())
 assert open(sys.argv[2]).read() == "keep\n"
 PY
+# The lock-file pattern (git, editors): write NAME.lock, rename it over NAME just read and
+# closed (the kernel releases asynchronously, so NAME may still be open for a moment); and a
+# removed name is free again at once.
+for i in $(seq 1 50); do
+  echo "$i" >"$MNT/cfg.lock"
+  cat "$MNT/cfg" >/dev/null 2>&1 || true
+  mv "$MNT/cfg.lock" "$MNT/cfg" || lw_fail "rename over a just-closed file ($i)"
+  rm -f "$MNT/g"
+  echo "$i" >"$MNT/g" || lw_fail "create after unlink ($i)"
+done
+[ "$(cat "$MNT/cfg")" = 50 ] && [ "$(cat "$MNT/g")" = 50 ] || lw_fail "lock-file pattern content"
+[ -z "$(ls -a "$MNT" | grep lwsmb-deleted)" ] || lw_fail "hidden deleted files are listed"
+rm "$MNT/cfg" "$MNT/g"
 mv "$MNT/deep/a/b/c" "$MNT/moved"
 [ -f "$MNT/moved/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/leaf.txt" ] || lw_fail "rename of a directory"
 rm "$MNT/r2" "$MNT/r4"
@@ -191,6 +205,30 @@ fcntl.lockf(fd, fcntl.LOCK_UN, 4, 0)
 r = subprocess.run([sys.executable, "-c",
     "import fcntl,os,sys; fd=os.open(sys.argv[1], os.O_RDWR); fcntl.lockf(fd, fcntl.LOCK_EX|fcntl.LOCK_NB, 4, 0)", path])
 assert r.returncode == 0, "lock still held after unlock"
+# A waiting lock (F_SETLKW) is a pending IRP: a signal interrupts it (FUSE INTERRUPT -> the
+# IRP is cancelled -> EINTR), and without a signal it is granted once the holder lets go.
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 4, 0)
+waiter = """
+import fcntl, os, signal, sys
+class Alarm(Exception): pass
+def on_alarm(*a): raise Alarm()
+signal.signal(signal.SIGALRM, on_alarm)
+fd = os.open(sys.argv[1], os.O_RDWR)
+signal.alarm(int(sys.argv[2]))
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX, 4, 0)
+    sys.exit(10)  # granted
+except Alarm:
+    sys.exit(20)  # interrupted
+"""
+r = subprocess.run([sys.executable, "-c", waiter, path, "1"], timeout=20)
+assert r.returncode == 20, "F_SETLKW was not interrupted by a signal: %d" % r.returncode
+p = subprocess.Popen([sys.executable, "-c", waiter, path, "15"])
+import time
+time.sleep(1)
+assert p.poll() is None, "F_SETLKW did not wait"
+fcntl.lockf(fd, fcntl.LOCK_UN, 4, 0)
+assert p.wait(timeout=15) == 10, "F_SETLKW not granted after the unlock"
 PY
 
 # --- git ---
@@ -222,6 +260,23 @@ mkdir "$MNT/dbench"
 dbench -t 5 -D "$MNT/dbench" 2 >"$T/dbench.out" 2>&1 || { tail -20 "$T/dbench.out" >&2; lw_fail "dbench"; }
 if grep -q "ERROR" "$T/dbench.out"; then grep ERROR "$T/dbench.out" | head >&2; lw_fail "dbench errors"; fi
 grep -q "Throughput" "$T/dbench.out" || lw_fail "dbench gave no throughput"
+
+# --- a second mount of the same share sees changes within actimeo (1 s) ---
+step "two mounts"
+MNT2=$T/mnt2
+mkdir -p "$MNT2"
+MOUNTS+=("$MNT2")
+do_mount "$MNT2" || lw_fail "second mount"
+echo "from one" >"$MNT/shared"
+sleep 1.2
+[ "$(cat "$MNT2/shared")" = "from one" ] || lw_fail "second mount does not see the new file"
+echo "changed by two, longer" >"$MNT2/shared"
+sleep 1.2
+[ "$(cat "$MNT/shared")" = "changed by two, longer" ] || lw_fail "first mount does not see the change"
+rm "$MNT2/shared"
+sleep 1.2
+[ ! -e "$MNT/shared" ] || lw_fail "first mount still sees the removed file"
+umount "$MNT2" || lw_fail "umount of the second mount"
 
 # --- unmount ---
 step "umount"
@@ -267,6 +322,25 @@ else
   expect_fail "missing share" "no such share" "$BIN" //127.0.0.1/nosuchshare "$MNT" -o "port=$PORT,username=$LW_USER,password=$LW_PASS"
   DEAD=$(lw_free_port)
   expect_fail "unreachable server" "refused\|unreachable" "$BIN" "$SHARE" "$MNT" -o "port=$DEAD,username=$LW_USER,password=$LW_PASS"
+  if [ "$MODE" = lwserver ]; then
+    # mount -t fuse.lwsmb: mount(8) runs the helper /sbin/mount.fuse.lwsmb (installed as a
+    # link to mount.lwsmb; made here for the test when it is not there).
+    if [ ! -e /sbin/mount.fuse.lwsmb ]; then
+      ln -s "$BIN" /sbin/mount.fuse.lwsmb
+      MADE_HELPER=1
+    fi
+    mount -t fuse.lwsmb "$SHARE" "$MNT" -o "port=$PORT,username=$LW_USER,password=$LW_PASS,noatime,_netdev" ||
+      lw_fail "mount -t fuse.lwsmb"
+    [ -d "$MNT/repo" ] || lw_fail "mount -t fuse.lwsmb does not show the share"
+    umount "$MNT"
+    set +e
+    mount -t fuse.lwsmb //127.0.0.1/nosuchshare "$MNT" -o "port=$PORT,username=$LW_USER,password=$LW_PASS" 2>"$T/err.out"
+    rc=$?
+    set -e
+    [ "${MADE_HELPER:-0}" = 1 ] && rm -f /sbin/mount.fuse.lwsmb && MADE_HELPER=0
+    [ "$rc" != 0 ] && grep -q "no such share" "$T/err.out" || lw_fail "mount -t with a missing share: rc $rc"
+    ! is_mounted "$MNT" || lw_fail "mount -t with a missing share left a mount"
+  fi
   printf 'username=%s\npassword=%s\n' "$LW_USER" "$LW_PASS" >"$T/creds"
   chmod 600 "$T/creds"
   do_mount "$MNT" -o "credentials=$T/creds" || lw_fail "mount with a credentials file"

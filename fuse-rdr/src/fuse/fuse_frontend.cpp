@@ -21,6 +21,8 @@ FuseFrontend::Impl* impl_of(fuse_req_t req) {
 FuseFrontend::Impl::Impl(IoManager& io_, FuseOptions options) : io(io_), opts(std::move(options)) {
   security = std::make_shared<SecurityContext>(
       SecurityContext{static_cast<uint32_t>(geteuid()), static_cast<uint32_t>(getegid()), {}});
+  // Hidden names of deleted open files: unique across mounts and restarts.
+  next_hidden = (static_cast<uint64_t>(::time(nullptr)) << 24) ^ (uint64_t(::getpid()) << 8);
 }
 
 std::string FuseFrontend::Impl::full_path(const std::string& rel) const {

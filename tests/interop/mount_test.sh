@@ -278,6 +278,36 @@ sleep 1.2
 [ ! -e "$MNT/shared" ] || lw_fail "first mount still sees the removed file"
 umount "$MNT2" || lw_fail "umount of the second mount"
 
+# --- a big directory through readdirplus ---
+step "big directory"
+mkdir "$MNT/many"
+(cd "$MNT/many" && for i in $(seq 1 600); do : >"file-$i"; done)
+[ "$(ls "$MNT/many" | wc -l)" = 600 ] || lw_fail "listing of 600 files: $(ls "$MNT/many" | wc -l)"
+[ "$(find "$MNT/many" -type f | wc -l)" = 600 ] || lw_fail "find in 600 files"
+rm -r "$MNT/many"
+
+if [ "$MODE" = local ]; then
+  # Invalidation (what a lease break does): with actimeo=60 the kernel would trust its cache
+  # for a minute; a change made beside the mount invalidates it at once (an inotify watch in
+  # lwsmb-local-mount calls the frontend's invalidate, as rdr's on_cache_invalidate does).
+  step "invalidation"
+  MNT3=$T/mnt3
+  mkdir -p "$MNT3"
+  MOUNTS+=("$MNT3")
+  do_mount "$MNT3" -o actimeo=60 || lw_fail "mount with actimeo=60"
+  echo short >"$BACKEND/inv"
+  [ "$(stat -c %s "$MNT3/inv")" = 6 ] || lw_fail "inv size"
+  [ "$(cat "$MNT3/inv")" = short ] || lw_fail "inv content"
+  echo "a longer line" >"$BACKEND/inv"
+  sleep 0.5
+  [ "$(stat -c %s "$MNT3/inv")" = 14 ] || lw_fail "size not invalidated: $(stat -c %s "$MNT3/inv")"
+  [ "$(cat "$MNT3/inv")" = "a longer line" ] || lw_fail "data not invalidated"
+  rm "$BACKEND/inv"
+  sleep 0.5
+  [ ! -e "$MNT3/inv" ] || lw_fail "entry not invalidated after delete"
+  umount "$MNT3"
+fi
+
 # --- unmount ---
 step "umount"
 [ "${LW_PID:-}" = "" ] || [ "$MODE" = samba ] || lw_alive

@@ -278,6 +278,19 @@ sleep 1.2
 [ ! -e "$MNT/shared" ] || lw_fail "first mount still sees the removed file"
 umount "$MNT2" || lw_fail "umount of the second mount"
 
+# --- a read-only mount ---
+step "ro"
+MNTRO=$T/mntro
+mkdir -p "$MNTRO"
+MOUNTS+=("$MNTRO")
+echo readable >"$MNT/rofile"
+do_mount "$MNTRO" -o ro || lw_fail "mount -o ro"
+[ "$(cat "$MNTRO/rofile")" = readable ] || lw_fail "read on a ro mount"
+if echo x >"$MNTRO/rofile" 2>/dev/null; then lw_fail "write on a ro mount worked"; fi
+if mkdir "$MNTRO/newdir" 2>/dev/null; then lw_fail "mkdir on a ro mount worked"; fi
+umount "$MNTRO"
+rm "$MNT/rofile"
+
 # --- a big directory through readdirplus ---
 step "big directory"
 mkdir "$MNT/many"
@@ -338,6 +351,10 @@ expect_fail() {
   ! is_mounted "$MNT" || lw_fail "$what: a mount was left behind"
   echo "    $what: $(cat "$T/err.out")"
 }
+"$BIN" --help | grep -q "credentials=FILE" || lw_fail "--help"
+"$BIN" -V | grep -q "0\.[0-9]" || lw_fail "-V"
+expect_fail "unknown flag" "not expected" "$BIN" -x //a/b "$MNT"
+expect_fail "no mount point" "mountpoint is required" "$BIN" //a/b
 if [ "$MODE" = local ]; then
   expect_fail "unknown option" "unknown option 'bogus'" "$BIN" "$BACKEND" "$MNT" -o bogus
   expect_fail "bad value" "bad value" "$BIN" "$BACKEND" "$MNT" -o cache=sometimes

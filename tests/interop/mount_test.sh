@@ -130,14 +130,14 @@ PY
 # The lock-file pattern (git, editors): write NAME.lock, rename it over NAME just read and
 # closed (the kernel releases asynchronously, so NAME may still be open for a moment); and a
 # removed name is free again at once.
-for i in $(seq 1 50); do
+for i in $(seq 1 20); do
   echo "$i" >"$MNT/cfg.lock"
   cat "$MNT/cfg" >/dev/null 2>&1 || true
   mv "$MNT/cfg.lock" "$MNT/cfg" || lw_fail "rename over a just-closed file ($i)"
   rm -f "$MNT/g"
   echo "$i" >"$MNT/g" || lw_fail "create after unlink ($i)"
 done
-[ "$(cat "$MNT/cfg")" = 50 ] && [ "$(cat "$MNT/g")" = 50 ] || lw_fail "lock-file pattern content"
+[ "$(cat "$MNT/cfg")" = 20 ] && [ "$(cat "$MNT/g")" = 20 ] || lw_fail "lock-file pattern content"
 [ -z "$(ls -a "$MNT" | grep lwsmb-deleted)" ] || lw_fail "hidden deleted files are listed"
 rm "$MNT/cfg" "$MNT/g"
 mv "$MNT/deep/a/b/c" "$MNT/moved"
@@ -294,9 +294,12 @@ rm "$MNT/rofile"
 # --- a big directory through readdirplus ---
 step "big directory"
 mkdir "$MNT/many"
-(cd "$MNT/many" && for i in $(seq 1 600); do : >"file-$i"; done)
-[ "$(ls "$MNT/many" | wc -l)" = 600 ] || lw_fail "listing of 600 files: $(ls "$MNT/many" | wc -l)"
-[ "$(find "$MNT/many" -type f | wc -l)" = 600 ] || lw_fail "find in 600 files"
+# Long names, so that the listing takes more than one QUERY_DIRECTORY (64 KiB) and many
+# readdirplus buffers.
+(cd "$MNT/many" && for i in $(seq 1 400); do : >"a-rather-long-file-name-to-fill-the-buffers-$i"; done)
+[ "$(ls "$MNT/many" | wc -l)" = 400 ] || lw_fail "listing of 400 files: $(ls "$MNT/many" | wc -l)"
+[ "$(find "$MNT/many" -type f | wc -l)" = 400 ] || lw_fail "find in 400 files"
+[ "$(ls "$MNT/many" | sort -u | wc -l)" = 400 ] || lw_fail "duplicate names in the listing"
 rm -r "$MNT/many"
 
 if [ "$MODE" = local ]; then

@@ -291,6 +291,22 @@ if mkdir "$MNTRO/newdir" 2>/dev/null; then lw_fail "mkdir on a ro mount worked";
 umount "$MNTRO"
 rm "$MNT/rofile"
 
+# --- cache=none (direct I/O) and cache=loose ---
+step "cache modes"
+head -c 3000000 /dev/urandom >"$T/cachefile"
+for mode in none loose; do
+  do_mount "$MNTRO" -o "cache=$mode" || lw_fail "mount -o cache=$mode"
+  cp "$T/cachefile" "$MNTRO/c-$mode"
+  cmp "$T/cachefile" "$MNTRO/c-$mode" || lw_fail "cache=$mode: read back"
+  cmp "$T/cachefile" "$MNT/c-$mode" || lw_fail "cache=$mode: seen by the other mount"
+  dd if="$T/cachefile" of="$MNTRO/c-$mode" bs=4096 count=3 seek=5 skip=9 conv=notrunc status=none
+  dd if="$T/cachefile" of="$T/expect" bs=4096 count=3 skip=9 status=none
+  dd if="$MNTRO/c-$mode" of="$T/got" bs=4096 count=3 skip=5 status=none
+  cmp "$T/expect" "$T/got" || lw_fail "cache=$mode: overwrite in the middle"
+  rm "$MNTRO/c-$mode"
+  umount "$MNTRO"
+done
+
 # --- a big directory through readdirplus ---
 step "big directory"
 mkdir "$MNT/many"

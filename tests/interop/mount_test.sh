@@ -45,6 +45,19 @@ trap cleanup EXIT
 
 step() { echo "--- $* ($(date +%T))"; }
 
+# In a sanitizer build the mount daemons' stderr is /dev/null: their reports go to files,
+# checked at the end.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/sanitizer:print_stacktrace=1"
+sanitizer_check() {
+  local f
+  for f in "$T"/sanitizer.*; do
+    [ -e "$f" ] || continue
+    cat "$f" >&2
+    lw_fail "sanitizer report from a process of the test ($f)"
+  done
+}
+
 # The server side of the mount and how to mount it.
 BACKEND=  # the directory the mount shows, for checks from outside
 case "$MODE" in
@@ -286,7 +299,7 @@ MOUNTS+=("$MNTRO")
 echo readable >"$MNT/rofile"
 do_mount "$MNTRO" -o ro || lw_fail "mount -o ro"
 [ "$(cat "$MNTRO/rofile")" = readable ] || lw_fail "read on a ro mount"
-if echo x >"$MNTRO/rofile" 2>/dev/null; then lw_fail "write on a ro mount worked"; fi
+if (echo x >"$MNTRO/rofile") 2>/dev/null; then lw_fail "write on a ro mount worked"; fi
 if mkdir "$MNTRO/newdir" 2>/dev/null; then lw_fail "mkdir on a ro mount worked"; fi
 umount "$MNTRO"
 rm "$MNT/rofile"
@@ -414,4 +427,7 @@ else
   umount "$MNT"
 fi
 
+unmount_all
+sleep 0.5  # the daemons exit after their unmount
+sanitizer_check
 echo "PASS: mount_test $MODE"

@@ -341,6 +341,7 @@ int FuseFrontend::mount(std::string* error) {
   for (auto& s : argv_s) argv.push_back(s.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
   impl_->session = fuse_session_new(&args, &ops, sizeof ops, impl_.get());
+  fuse_opt_free_args(&args);
   if (!impl_->session) {
     *error = "cannot create the FUSE session";
     return EINVAL;

@@ -5,9 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <array>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,8 @@ namespace fscc = lwsmb::proto::fscc;
 
 size_t kChunk = 1 << 20;  // --block
 
-// A plain reason for the errors a user meets when reaching a server.
+// A plain reason for the errors a user meets when reaching a server (file-level errors keep
+// just their NTSTATUS name).
 const char* plain_reason(NtStatus st) {
   switch (st) {
     case NtStatus::ConnectionRefused:
@@ -40,12 +43,6 @@ const char* plain_reason(NtStatus st) {
       return "account disabled";
     case NtStatus::BadNetworkName:
       return "no such share";
-    case NtStatus::AccessDenied:
-      return "access denied";
-    case NtStatus::ObjectNameNotFound:
-      return "no such file";
-    case NtStatus::ObjectPathNotFound:
-      return "no such path";
     case NtStatus::ConnectionDisconnected:
     case NtStatus::ConnectionReset:
       return "connection lost";
@@ -181,15 +178,47 @@ int cmd_cp(IoManager& io, const std::string& src, const std::string& dst) {
   auto out = open(io, dst, access::kFileGenericWrite, CreateDisposition::OverwriteIf,
                   create_option::kNonDirectoryFile, share::kRead);
   if (!out) return fail("cp", dst, out.status());
-  std::vector<std::byte> buf(kChunk);
-  for (uint64_t off = 0;;) {
-    auto r = io.read_file(*in, buf, off);
+  // Two buffers: the next block is read (an asynchronous IRP) while this one is written, so
+  // both sides stay busy.
+  struct ReadWait {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    IoStatusBlock st;
+    IoStatusBlock wait() {
+      std::unique_lock lock(m);
+      cv.wait(lock, [this] { return done; });
+      return st;
+    }
+  };
+  std::array<std::vector<std::byte>, 2> bufs{std::vector<std::byte>(kChunk),
+                                             std::vector<std::byte>(kChunk)};
+  auto start_read = [&](std::vector<std::byte>& buf, uint64_t off) {
+    auto w = std::make_shared<ReadWait>();
+    io.call(*in, ReadArgs{buf, off, 0}, [w](Irp& irp) {
+      std::lock_guard lock(w->m);
+      w->st = irp.status_block();
+      w->done = true;
+      w->cv.notify_one();
+    });
+    return w;
+  };
+  size_t cur = 0;
+  uint64_t off = 0;
+  auto pending = start_read(bufs[cur], off);
+  for (;;) {
+    auto r = pending->wait();
     if (r.status == NtStatus::EndOfFile || (nt_success(r.status) && r.information == 0)) break;
     if (!nt_success(r.status)) return fail("cp", src, r.status);
-    auto w = io.write_file(*out, std::span(buf).first(r.information), off);
-    if (!nt_success(w.status)) return fail("cp", dst, w.status);
-    if (w.information != r.information) return fail("cp", dst, NtStatus::DiskFull);
-    off += r.information;
+    const uint64_t next = off + r.information;
+    pending = start_read(bufs[cur ^ 1], next);
+    auto w = io.write_file(*out, std::span(bufs[cur]).first(r.information), off);
+    if (!nt_success(w.status) || w.information != r.information) {
+      pending->wait();  // the buffer it fills must outlive it
+      return fail("cp", dst, nt_success(w.status) ? NtStatus::DiskFull : w.status);
+    }
+    off = next;
+    cur ^= 1;
   }
   auto fl = io.flush_file(*out);
   if (!nt_success(fl.status)) return fail("cp", dst, fl.status);

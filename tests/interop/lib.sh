@@ -26,7 +26,7 @@ lw_wait_port() {
 # (read-only), a user $LW_USER with password $LW_PASS, and starts lwserver on $LW_PORT.
 lw_start_server() {
   local lwserver=$1
-  LW_TMP=$(mktemp -d /tmp/lwsmb-interop-XXXXXX)
+  LW_TMP=$(mktemp -d "${TMPDIR:-/tmp}/lwsmb-interop-XXXXXX")
   chmod 755 "$LW_TMP"  # Samba (the side-by-side peer) runs as the user and must reach the share
   LW_PORT=$(lw_free_port)
   LW_USER=lwsmbt$$

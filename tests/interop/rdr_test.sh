@@ -75,13 +75,13 @@ run_server() {
   io rm "$R\\lock.bin"
   io rm "$R\\dir1" || lw_fail "$name: rm dir"
   if io ls "$R" | grep -q 'dir1$'; then lw_fail "$name: dir1 still listed"; fi
-  expect_fail "$name: stat of a missing file" "no such file" \
+  expect_fail "$name: stat of a missing file" "OBJECT_NAME_NOT_FOUND" \
     "$LWIO" -U "$LW_USER%$LW_PASS" stat "$R\\nosuch.txt"
 
   # Signed and sealed sessions over the dialects: HMAC-SHA256 (2.x), AES-CMAC (3.0),
-  # AES-GMAC and AES-GCM (3.1.1), AES-CCM (3.0).
+  # AES-GMAC and AES-GCM (3.1.1), AES-CCM (3.0); plain 3.0 validates its negotiate (signed).
   local opts
-  for opts in "--sign" "--seal" "--sign --vers 2.0" "--sign --vers 2.1" "--sign --vers 3.0" \
+  for opts in "--vers 3.0" "--sign" "--seal" "--sign --vers 2.0" "--sign --vers 2.1" "--sign --vers 3.0" \
     "--seal --vers 3.0" "--seal --vers 3.02"; do
     # shellcheck disable=SC2086
     io $opts cp "$(pv "$W/small.bin")" "$R\\s.bin" || lw_fail "$name $opts: cp in"

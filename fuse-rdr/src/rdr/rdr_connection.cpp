@@ -11,9 +11,9 @@
 #include <cstring>
 
 #include "lwsmb/auth/smb_encryption.hpp"
-#include "lwsmb/auth/spnego.hpp"
 #include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/fscc.hpp"
+#include "rdr/rdr_auth.hpp"
 
 namespace lwsmb::fuse_rdr {
 
@@ -229,18 +229,14 @@ Task<NtStatus> RdrConnection::negotiate() {
 
 Task<NtStatus> RdrConnection::session_setup() {
   const auto& c = options_.credentials;
-  // Kerberos hook: with c.kerberos set, a GSSAPI (krb5) SPNEGO client goes here, falling back
-  // to NTLMSSP below when c.ntlm allows it. Until the auth module has one, NTLMSSP it is.
-  if (c.kerberos && !c.ntlm) co_return NtStatus::NotSupported;
-  auth::NtlmCredentials creds;
-  creds.user = u16(c.user);
-  creds.domain = u16(c.domain);
-  creds.workstation = u"LWSMB";
-  creds.password = u16(c.password);
-  const bool anonymous = c.user.empty();
-  auth::SpnegoClient spnego(std::move(creds), anonymous);
-  auto tok = spnego.initial(neg_.security_buffer);
-  if (!tok) tok = spnego.initial({});
+  std::unique_ptr<RdrAuthenticator> mech;
+  if (c.kerberos) mech = make_kerberos_authenticator(c, server_);
+  if (!mech) {
+    if (!c.ntlm) co_return NtStatus::NotSupported;  // sec=krb5 only, and no Kerberos yet
+    mech = make_ntlm_authenticator(c);
+  }
+  const bool anonymous = mech->anonymous();
+  auto tok = mech->initial(neg_.security_buffer);
   if (!tok) co_return tok.status();
   auth::PreauthHash pre = conn_preauth_;
   const uint8_t mode = smb2::security_mode::kSigningEnabled |
@@ -263,13 +259,13 @@ Task<NtStatus> RdrConnection::session_setup() {
     session_id_ = reply.header.session_id;
     if (reply.status == NtStatus::MoreProcessingRequired) {
       pre.update(reply.msg);
-      tok = spnego.step(rs->security_buffer);
+      tok = mech->step(rs->security_buffer);
       if (!tok) co_return tok.status();
       continue;
     }
     // Success: the server's last token carries its mechListMIC.
-    if (!rs->security_buffer.empty() && !spnego.done()) {
-      auto fin = spnego.step(rs->security_buffer);
+    if (!rs->security_buffer.empty() && !mech->done()) {
+      auto fin = mech->step(rs->security_buffer);
       if (!fin) co_return fin.status();
     }
     const bool nobody =
@@ -277,8 +273,7 @@ Task<NtStatus> RdrConnection::session_setup() {
         (rs->session_flags & (smb2::session_flag::kIsGuest | smb2::session_flag::kIsNull)) != 0;
     if (nobody && (options_.sign || options_.seal)) co_return NtStatus::AccessDenied;
     if (!nobody) {
-      const auto& key = spnego.session_key();
-      std::vector<std::byte> session_key(key.begin(), key.end());
+      std::vector<std::byte> session_key = mech->session_key();
       if (neg_.dialect >= smb2::dialect::kSmb300) {
         const auto bits = neg_.cipher != 0 && auth::cipher_key_size(
                                                   static_cast<auth::SmbCipher>(neg_.cipher)) == 32
@@ -292,7 +287,9 @@ Task<NtStatus> RdrConnection::session_setup() {
           decryption_key_ = keys->server_to_client;
         }
       } else {
-        signing_key_ = session_key;
+        // 2.x signs with Session.SessionKey, the first 16 bytes (MS-SMB2 3.2.5.3.1).
+        signing_key_.assign(session_key.begin(),
+                            session_key.begin() + std::min<size_t>(16, session_key.size()));
       }
       // The final response proves the server knows the key (MS-SMB2 3.2.5.3.1).
       if ((reply.header.flags & smb2::header_flag::kSigned) &&
@@ -351,20 +348,63 @@ Task<NtStatus> RdrConnection::connect_tree(const std::string& share,
     t->ready.set(st);
     co_return st;
   }
+  if (!validated_) {
+    validated_ = true;
+    st = co_await validate_negotiate(*t);
+    if (st != NtStatus::Success) {
+      log::info("rdr: ", server_, ": negotiate validation failed: ", ntstatus_name(st));
+      close(st);
+      co_return st;
+    }
+  }
   t->ready.set(NtStatus::Success);
   *out = t;
   co_return NtStatus::Success;
 }
 
-Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
-                                   std::shared_ptr<RdrCallTicket> ticket,
-                                   auth::PreauthHash* preauth) {
-  auto self = shared_from_this();
-  RdrReply failed;
-  if (dead_) {
-    failed.status = dead_status_;
-    co_return failed;
+Task<NtStatus> RdrConnection::validate_negotiate(const RdrTree& tree) {
+  // MS-SMB2 3.2.5.5: 3.0 and 3.0.2 only, and only on a session with a key (3.1.1 has the
+  // preauth integrity hash instead).
+  if ((neg_.dialect != smb2::dialect::kSmb300 && neg_.dialect != smb2::dialect::kSmb302) ||
+      signing_key_.empty()) {
+    co_return NtStatus::Success;
   }
+  auto payload = validate_negotiate_payload(offer_);
+  smb2::IoctlRequest r;
+  r.ctl_code = smb2::fsctl::kValidateNegotiateInfo;
+  r.file_id = smb2::kRelatedFileId;  // all ones
+  r.max_output_response = 24;
+  r.flags = smb2::ioctl_flag::kIsFsctl;
+  r.input = payload;
+  smb2::Header h;
+  h.command = smb2::Command::Ioctl;
+  std::vector<std::byte> msg;
+  if (smb2::append_message(h, r, msg) != NtStatus::Success) co_return NtStatus::InternalError;
+  sign_validate_ = true;
+  auto reply = co_await call(std::move(msg), 1, &tree);
+  sign_validate_ = false;
+  if (reply.msg.empty()) co_return reply.status;
+  const bool sealed = encrypt_all_ || tree.encrypt;
+  if (!sealed) {
+    // The answer must be signed with the session's key, whatever it says.
+    if (!(reply.header.flags & smb2::header_flag::kSigned) ||
+        !auth::verify_message(reply.msg, signing_key_, neg_.signing)) {
+      co_return NtStatus::AccessDenied;
+    }
+  }
+  // A server without the FSCTL answers with a signed error (MS-SMB2 3.2.5.14.12 notes).
+  if (reply.status == NtStatus::NotSupported || reply.status == NtStatus::InvalidDeviceRequest ||
+      reply.status == NtStatus::FileClosed) {
+    co_return NtStatus::Success;
+  }
+  if (!nt_success(reply.status)) co_return NtStatus::AccessDenied;
+  auto resp = smb2::decode_ioctl_response(reply.msg);
+  if (!resp) co_return NtStatus::AccessDenied;
+  co_return check_validate_negotiate(resp->output, neg_);
+}
+
+Task<std::optional<uint64_t>> RdrConnection::take_credits(uint32_t charge) {
+  if (dead_) co_return std::nullopt;
   if (charge == 0) charge = 1;
   std::optional<uint64_t> mid;
   if (credit_waiters_.empty()) mid = credits_.take(charge);
@@ -383,11 +423,33 @@ Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, 
       void await_resume() const noexcept {}
     };
     co_await Park{this, &cw};
-    if (!cw.message_id) {
-      failed.status = dead_ ? dead_status_ : NtStatus::InsufficientResources;
-      co_return failed;
-    }
+    if (cw.message_id) --granted_unsent_;
     mid = cw.message_id;
+  }
+  if (dead_) co_return std::nullopt;  // dropped while this request waited for credits
+  co_return mid;
+}
+
+namespace {
+struct ReplyWait {
+  bool* done;
+  std::coroutine_handle<>* slot;
+  bool await_ready() const noexcept { return *done; }
+  void await_suspend(std::coroutine_handle<> h) { *slot = h; }
+  void await_resume() const noexcept {}
+};
+}  // namespace
+
+Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
+                                   std::shared_ptr<RdrCallTicket> ticket,
+                                   auth::PreauthHash* preauth) {
+  auto self = shared_from_this();
+  RdrReply failed;
+  if (charge == 0) charge = 1;
+  auto mid = co_await take_credits(charge);
+  if (!mid) {
+    failed.status = dead_ ? dead_status_ : NtStatus::InsufficientResources;
+    co_return failed;
   }
   if (!prepare(msg, *mid, charge, tree, preauth)) {
     failed.status = NtStatus::InternalError;
@@ -401,15 +463,84 @@ Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, 
   }
   pending_[*mid] = &w;
   send_frame(std::move(msg));
-  struct Wait {
-    Waiter* w;
-    bool await_ready() const noexcept { return w->reply.status != NtStatus::Pending; }
-    void await_suspend(std::coroutine_handle<> h) { w->h = h; }
-    void await_resume() const noexcept {}
-  };
-  co_await Wait{&w};
+  co_await ReplyWait{&w.done, &w.h};
   if (ticket) ticket->done = true;
   co_return std::move(w.reply);
+}
+
+Task<std::vector<RdrReply>> RdrConnection::call_compound(std::vector<std::vector<std::byte>> msgs,
+                                                         const RdrTree* tree) {
+  auto self = shared_from_this();
+  const uint32_t n = static_cast<uint32_t>(msgs.size());
+  std::vector<RdrReply> replies(n);
+  auto fail_all = [&](NtStatus st) {
+    for (auto& r : replies) r.status = st;
+    return std::move(replies);
+  };
+  if (n == 0) co_return replies;
+  auto first = co_await take_credits(n);
+  if (!first) co_return fail_all(dead_ ? dead_status_ : NtStatus::InsufficientResources);
+  const bool encrypt = encrypts(tree);
+  std::vector<std::byte> chain;
+  size_t start = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    auto hr = smb2::decode_header(msgs[i]);
+    if (!hr) co_return fail_all(NtStatus::InternalError);
+    smb2::Header h = *hr;
+    h.message_id = *first + i;
+    h.credit_charge = neg_.multi_credit() ? 1 : 0;
+    h.credit_request_response = credits_.request_for(1, kCreditTarget);
+    h.session_id = session_id_;
+    h.tree_id = tree ? tree->tree_id : 0;
+    if (i > 0) h.flags |= smb2::header_flag::kRelatedOperations;
+    const bool sign = !encrypt && signs(h.command, tree);
+    if (sign) h.flags |= smb2::header_flag::kSigned;
+    smb2::encode_header(h, msgs[i]);
+    if (i > 0) start = smb2::chain_next(chain, start);
+    chain.insert(chain.end(), msgs[i].begin(), msgs[i].end());
+  }
+  // Sign each message over its bytes up to the next one (MS-SMB2 3.2.4.1.4).
+  {
+    size_t pos = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      auto hr = smb2::decode_header(std::span(chain).subspan(pos));
+      if (!hr) co_return fail_all(NtStatus::InternalError);
+      const size_t len = hr->next_command ? hr->next_command : chain.size() - pos;
+      if (hr->flags & smb2::header_flag::kSigned) {
+        if (auth::sign_message(std::span(chain).subspan(pos, len), signing_key_, neg_.signing) !=
+            NtStatus::Success) {
+          co_return fail_all(NtStatus::InternalError);
+        }
+      }
+      pos += len;
+    }
+  }
+  if (encrypt) {
+    auto sealed = encrypt_message(neg_.cipher, encryption_key_, session_id_, chain);
+    if (!sealed) co_return fail_all(NtStatus::InternalError);
+    chain = std::move(*sealed);
+  }
+  std::vector<Waiter> waiters(n);
+  for (uint32_t i = 0; i < n; ++i) pending_[*first + i] = &waiters[i];
+  send_frame(std::move(chain));
+  for (uint32_t i = 0; i < n; ++i) {
+    co_await ReplyWait{&waiters[i].done, &waiters[i].h};
+    replies[i] = std::move(waiters[i].reply);
+  }
+  co_return replies;
+}
+
+bool RdrConnection::encrypts(const RdrTree* tree) const {
+  return session_valid_ && !encryption_key_.empty() && (encrypt_all_ || (tree && tree->encrypt));
+}
+
+bool RdrConnection::signs(smb2::Command cmd, const RdrTree* tree) const {
+  if (cmd == smb2::Command::Negotiate || cmd == smb2::Command::SessionSetup) return false;
+  if (encrypts(tree) || !session_valid_ || signing_key_.empty()) return false;
+  // MS-SMB2 3.2.4.1.1: with 3.1.1 a TREE_CONNECT is signed even when signing is not required.
+  const bool tcon311 = cmd == smb2::Command::TreeConnect && neg_.dialect == smb2::dialect::kSmb311;
+  const bool validate = cmd == smb2::Command::Ioctl && sign_validate_;
+  return signing_required_ || tcon311 || validate;
 }
 
 bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, uint32_t charge,
@@ -424,12 +555,8 @@ bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, ui
   h.tree_id = tree ? tree->tree_id : 0;
   const bool setup =
       h.command == smb2::Command::Negotiate || h.command == smb2::Command::SessionSetup;
-  const bool encrypt = !setup && session_valid_ && !encryption_key_.empty() &&
-                       (encrypt_all_ || (tree && tree->encrypt));
-  // MS-SMB2 3.2.4.1.1: with 3.1.1 a TREE_CONNECT is signed even when signing is not required.
-  const bool tcon311 = h.command == smb2::Command::TreeConnect &&
-                       neg_.dialect == smb2::dialect::kSmb311 && !signing_key_.empty();
-  const bool sign = !setup && !encrypt && session_valid_ && (signing_required_ || tcon311);
+  const bool encrypt = !setup && encrypts(tree);
+  const bool sign = signs(h.command, tree);
   if (sign) h.flags |= smb2::header_flag::kSigned;
   smb2::encode_header(h, msg);
   if (preauth) preauth->update(msg);
@@ -473,7 +600,7 @@ void RdrConnection::wake_credit_waiters() {
     auto mid = credits_.take(w->charge);
     if (!mid) {
       // Nothing in flight will ever grant more: this request cannot be sent.
-      if (pending_.empty() && credits_.available() < w->charge) {
+      if (pending_.empty() && granted_unsent_ == 0) {
         credit_waiters_.pop_front();
         w->message_id.reset();
         auto h = w->h;
@@ -484,6 +611,7 @@ void RdrConnection::wake_credit_waiters() {
     }
     credit_waiters_.pop_front();
     w->message_id = mid;
+    ++granted_unsent_;
     auto h = w->h;
     loop_.post([h] { h.resume(); });
   }
@@ -491,6 +619,7 @@ void RdrConnection::wake_credit_waiters() {
 
 void RdrConnection::finish(Waiter* w) {
   if (w->reply.status == NtStatus::Pending) w->reply.status = NtStatus::InternalError;
+  w->done = true;
   if (w->h) {
     auto h = w->h;
     loop_.post([h] { h.resume(); });
@@ -686,8 +815,8 @@ void RdrConnection::on_message(const IncomingMessage& m, std::vector<std::byte>*
 
 void RdrConnection::close(NtStatus why) {
   if (dead_) return;
-  dead_ = true;
   dead_status_ = why;
+  dead_.store(true, std::memory_order_release);
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   if (echo_timer_) loop_.cancel_op(echo_timer_);
   auto pending = std::move(pending_);

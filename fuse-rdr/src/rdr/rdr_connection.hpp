@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include <array>
+#include <atomic>
 #include <coroutine>
 #include <cstdint>
 #include <deque>
@@ -63,13 +64,15 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
 
   EventLoop& loop() { return loop_; }
   const std::string& server() const { return server_; }
-  bool dead() const { return dead_; }
+  // Read from any thread (the driver checks it before reusing a connection).
+  bool dead() const { return dead_.load(std::memory_order_acquire); }
   const Negotiated& negotiated() const { return neg_; }
   // Largest READ / WRITE payload per request: the server's maximum capped by rsize / wsize,
   // 64 KiB without multi-credit support.
   uint32_t max_read() const;
   uint32_t max_write() const;
   uint32_t max_transact() const;
+  uint32_t credits_available() const { return credits_.available(); }
 
   // Called once when the connection fails or closes, so the owner can forget it.
   void set_on_dead(std::function<void()> fn) { on_dead_ = std::move(fn); }
@@ -85,6 +88,11 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   Task<RdrReply> call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
                       std::shared_ptr<RdrCallTicket> ticket = nullptr,
                       auth::PreauthHash* preauth = nullptr);
+  // Sends related requests as one compound chain (MS-SMB2 3.2.4.1.4): one credit each, the
+  // second and later flagged RELATED (they name the first's FileId as all ones), signed one by
+  // one, encrypted together. One reply per request, in order.
+  Task<std::vector<RdrReply>> call_compound(std::vector<std::vector<std::byte>> msgs,
+                                            const RdrTree* tree);
   // Sends SMB2 CANCEL for a request still in flight.
   void cancel(const std::shared_ptr<RdrCallTicket>& ticket);
 
@@ -96,6 +104,7 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
     std::coroutine_handle<> h;
     RdrReply reply;
     std::shared_ptr<RdrCallTicket> ticket;
+    bool done = false;
   };
   struct CreditWaiter {
     uint32_t charge = 0;
@@ -109,7 +118,14 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   Task<NtStatus> negotiate();
   Task<NtStatus> session_setup();
   Task<void> echo_loop(std::shared_ptr<RdrConnection> self);
+  Task<NtStatus> validate_negotiate(const RdrTree& tree);
 
+  // Takes `charge` credits, waiting in line when the window is short; nullopt when the
+  // connection died or the request can never be sent.
+  Task<std::optional<uint64_t>> take_credits(uint32_t charge);
+  // Whether a request on this tree is encrypted / signed (MS-SMB2 3.2.4.1.1, 3.2.4.1.8).
+  bool encrypts(const RdrTree* tree) const;
+  bool signs(smb2::Command cmd, const RdrTree* tree) const;
   // Fills in the header and signs or encrypts; false when encoding failed.
   bool prepare(std::vector<std::byte>& msg, uint64_t message_id, uint32_t charge,
                const RdrTree* tree, auth::PreauthHash* preauth);
@@ -128,7 +144,7 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   RdrOptions options_;
   int fd_ = -1;
   State state_ = State::New;
-  bool dead_ = false;
+  std::atomic<bool> dead_{false};
   NtStatus dead_status_ = NtStatus::ConnectionDisconnected;
   RdrEvent ready_;
   std::function<void()> on_dead_;
@@ -151,6 +167,8 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
 
   CreditWindow credits_;
   std::deque<CreditWaiter*> credit_waiters_;
+  // Waiters given message ids whose requests are not sent yet (their coroutines resume later).
+  size_t granted_unsent_ = 0;
   std::unordered_map<uint64_t, Waiter*> pending_;
 
   // Receiving: small reads into rbuf_, a large frame straight into its own buffer.
@@ -172,6 +190,8 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   std::deque<std::unique_ptr<OutFrame>> sendq_;
   bool sending_ = false;
 
+  bool validated_ = false;      // FSCTL_VALIDATE_NEGOTIATE_INFO done (3.0 / 3.0.2)
+  bool sign_validate_ = false;  // sign IOCTLs while the validation is under way
   EventLoop::OpId echo_timer_ = 0;
   bool echo_outstanding_ = false;
 };

@@ -41,6 +41,7 @@ bool has_body(NtStatus st) {
 // One READ or WRITE IRP split into requests that are all in flight together.
 struct IoJob {
   IrpPtr irp;
+  bool is_write = false;  // a failed part fails a WRITE whole: what reached the file is unknown
   size_t left = 0;
   struct Part {
     uint64_t length = 0;
@@ -51,6 +52,14 @@ struct IoJob {
 
   void part_done() {
     if (--left != 0) return;
+    if (is_write) {
+      for (const auto& p : parts) {
+        if (!nt_success(p.status)) {
+          irp->complete(p.status, 0);
+          return;
+        }
+      }
+    }
     uint64_t total = 0;
     for (const auto& p : parts) {
       if (!nt_success(p.status)) {
@@ -132,20 +141,13 @@ std::shared_ptr<IoJob> make_job(const IrpPtr& irp, uint64_t size, uint32_t chunk
   return job;
 }
 
-// Chunks no larger than the credits in hand allow, so a part never waits for credits that
-// nothing in flight would grant; at least 64 KiB.
-uint32_t chunk_size(const RdrConnection& conn, uint32_t max) {
-  (void)conn;
-  return std::max<uint32_t>(max, 4096);
-}
-
 Task<void> do_read(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp) {
   auto& a = irp->args_as<ReadArgs>();
   if (a.buffer.empty()) {
     irp->complete(NtStatus::Success, 0);
     co_return;
   }
-  const uint32_t chunk = chunk_size(*conn, conn->max_read());
+  const uint32_t chunk = conn->max_read();
   auto job = make_job(irp, a.buffer.size(), chunk);
   for (size_t i = 0; i < job->parts.size(); ++i) {
     const uint64_t rel = uint64_t{i} * chunk;
@@ -160,8 +162,9 @@ Task<void> do_write(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp)
     irp->complete(NtStatus::Success, 0);
     co_return;
   }
-  const uint32_t chunk = chunk_size(*conn, conn->max_write());
+  const uint32_t chunk = conn->max_write();
   auto job = make_job(irp, a.buffer.size(), chunk);
+  job->is_write = true;
   for (size_t i = 0; i < job->parts.size(); ++i) {
     const uint64_t rel = uint64_t{i} * chunk;
     spawn(write_part(conn, f, job, i, a.offset + rel, a.buffer.subspan(rel, job->parts[i].length)));
@@ -420,7 +423,30 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
     irp->complete(st);
     co_return;
   }
-  auto reply = co_await conn->call(std::move(msg), 1, tree.get());
+  // CREATE and QUERY_INFO(FileAllInformation) on the new open, compounded.
+  smb2::QueryInfoRequest q;
+  q.info_type = smb2::info_type::kFile;
+  q.file_info_class = static_cast<uint8_t>(FileInfoClass::All);
+  q.output_buffer_length = 4096;
+  q.file_id = smb2::kRelatedFileId;
+  auto qmsg = build(smb2::Command::QueryInfo, q, &st);
+  if (st != NtStatus::Success) {
+    irp->complete(st);
+    co_return;
+  }
+  std::vector<RdrReply> replies;
+  if (conn->credits_available() >= 2) {
+    std::vector<std::vector<std::byte>> chain;
+    chain.push_back(msg);
+    chain.push_back(std::move(qmsg));
+    replies = co_await conn->call_compound(std::move(chain), tree.get());
+  }
+  if (replies.empty() || replies[0].status == NtStatus::InsufficientResources) {
+    // Too few credits for the pair (a server granting one at a time): CREATE alone.
+    replies.assign(2, RdrReply{});
+    replies[0] = co_await conn->call(std::move(msg), 1, tree.get());
+  }
+  auto& reply = replies[0];
   if (!nt_success(reply.status)) {
     irp->complete(reply.status);
     co_return;
@@ -434,6 +460,12 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
   ctx->conn = conn;
   ctx->tree = tree;
   ctx->file_id = resp->file_id;
+  if (replies[1].status == NtStatus::Success) {
+    if (auto all = smb2::decode_query_info_response(replies[1].msg)) {
+      ctx->open_info.assign(all->output.begin(), all->output.end());
+      ctx->open_info_time = std::chrono::steady_clock::now();
+    }
+  }
   ++tree->opens;
   irp->file().set_context(std::move(ctx));
   irp->complete(NtStatus::Success, resp->create_action);
@@ -441,6 +473,15 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
 
 Task<void> rdr_file_irp(std::shared_ptr<RdrConnection> conn, IrpPtr irp) {
   auto* f = irp->file().context<RdrFile>();
+  std::vector<std::byte> open_info = std::move(f->open_info);
+  f->open_info.clear();  // one use at most; any other request ends it too
+  if (irp->type() == IrpType::QueryInformation && !open_info.empty() &&
+      irp->args_as<QueryInformationArgs>().info_class == FileInfoClass::All &&
+      std::chrono::steady_clock::now() - f->open_info_time < kOpenInfoTtl) {
+    complete_with_output(*irp, NtStatus::Success, open_info,
+                         irp->args_as<QueryInformationArgs>().buffer);
+    co_return;
+  }
   switch (irp->type()) {
     case IrpType::Close:
       co_await do_close(conn, f, irp);

@@ -1,7 +1,9 @@
 // The rdr driver's per-open state and the IRP handlers that turn IRPs into SMB2 requests.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <vector>
 
 #include "lwsmb/iocore/driver.hpp"
 #include "lwsmb/iocore/task.hpp"
@@ -15,7 +17,14 @@ struct RdrFile : DriverFileContext {
   std::shared_ptr<RdrConnection> conn;
   std::shared_ptr<RdrTree> tree;
   smb2::FileId file_id;
+  // FileAllInformation fetched in the same compound as the CREATE (MS-SMB2 3.2.4.1.4): it
+  // answers the first FileAllInformation query made soon after the open without a round trip
+  // (the create-query-close pattern of stat). Dropped once used, after a change through this
+  // open, or when older than kOpenInfoTtl.
+  std::vector<std::byte> open_info;
+  std::chrono::steady_clock::time_point open_info_time;
 };
+inline constexpr std::chrono::milliseconds kOpenInfoTtl{1000};
 
 // Runs on the connection's loop; completes the IRP exactly once.
 Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath path);

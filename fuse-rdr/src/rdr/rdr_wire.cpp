@@ -74,6 +74,7 @@ Result<Negotiated> accept_negotiate_response(std::span<const std::byte> msg,
   Negotiated n;
   n.dialect = r->dialect_revision;
   n.security_mode = r->security_mode;
+  n.server_guid = r->server_guid;
   n.capabilities = r->capabilities;
   n.max_transact_size = r->max_transact_size;
   n.max_read_size = r->max_read_size;
@@ -116,6 +117,28 @@ Result<Negotiated> accept_negotiate_response(std::span<const std::byte> msg,
     }
   }
   return n;
+}
+
+std::vector<std::byte> validate_negotiate_payload(const NegotiateOffer& offer) {
+  auto req = build_negotiate_request(offer);
+  smb2::ValidateNegotiateInfoRequest v;
+  if (req) {
+    v.capabilities = req->capabilities;
+    v.guid = req->client_guid;
+    v.security_mode = req->security_mode;
+    v.dialects = req->dialects;
+  }
+  return smb2::encode_validate_negotiate_info_request(v);
+}
+
+NtStatus check_validate_negotiate(std::span<const std::byte> output, const Negotiated& n) {
+  auto v = smb2::decode_validate_negotiate_info_response(output);
+  if (!v) return NtStatus::AccessDenied;
+  if (v->capabilities != n.capabilities || v->guid != n.server_guid ||
+      v->security_mode != n.security_mode || v->dialect != n.dialect) {
+    return NtStatus::AccessDenied;
+  }
+  return NtStatus::Success;
 }
 
 Result<std::vector<std::byte>> encrypt_message(uint16_t cipher, std::span<const std::byte> key,

@@ -35,6 +35,7 @@ Result<smb2::NegotiateRequest> build_negotiate_request(const NegotiateOffer& off
 struct Negotiated {
   uint16_t dialect = 0;
   uint16_t security_mode = 0;
+  smb2::Guid server_guid{};
   uint32_t capabilities = 0;
   uint32_t max_transact_size = 0;
   uint32_t max_read_size = 0;
@@ -52,6 +53,12 @@ struct Negotiated {
 // returned as is (STATUS_NOT_SUPPORTED when there is no common dialect).
 Result<Negotiated> accept_negotiate_response(std::span<const std::byte> msg,
                                              const NegotiateOffer& offer);
+
+// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 3.2.5.5, 3.0 and 3.0.2 only): the request payload
+// repeating what NEGOTIATE offered, and the check of the server's answer against what it
+// negotiated (STATUS_ACCESS_DENIED on any difference or a malformed payload).
+std::vector<std::byte> validate_negotiate_payload(const NegotiateOffer& offer);
+NtStatus check_validate_negotiate(std::span<const std::byte> output, const Negotiated& n);
 
 // Wraps one plain message (or compound chain) into a transform message (MS-SMB2 3.2.4.1.8).
 Result<std::vector<std::byte>> encrypt_message(uint16_t cipher, std::span<const std::byte> key,

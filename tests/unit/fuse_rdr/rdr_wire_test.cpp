@@ -213,4 +213,35 @@ TEST(RdrWire, EncryptDecryptRoundTrip) {
   EXPECT_FALSE(encrypt_message(smb2::cipher::kAes128Gcm, key, 1, std::span(plain).first(10)).ok());
 }
 
+TEST(RdrWire, ValidateNegotiate) {
+  auto o = offer(0x0202, 0x0302);
+  o.client_guid[0] = std::byte{5};
+  auto req = smb2::decode_validate_negotiate_info_request(validate_negotiate_payload(o));
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(req->guid, o.client_guid);
+  EXPECT_EQ(req->dialects, offered_dialects(0x0202, 0x0302));
+  EXPECT_NE(req->capabilities & smb2::capability::kEncryption, 0u);
+
+  auto n = accept_negotiate_response(negotiate_response(0x0300), o);
+  ASSERT_TRUE(n.ok());
+  smb2::ValidateNegotiateInfoResponse good{n->capabilities, n->server_guid, n->security_mode,
+                                           n->dialect};
+  auto payload = smb2::encode_validate_negotiate_info_response(good);
+  EXPECT_EQ(check_validate_negotiate(payload, *n), NtStatus::Success);
+  for (int field = 0; field < 4; ++field) {
+    auto bad = good;
+    if (field == 0) bad.capabilities ^= 1;
+    if (field == 1) bad.guid[3] ^= std::byte{1};
+    if (field == 2) bad.security_mode ^= 2;
+    if (field == 3) bad.dialect = 0x0202;
+    EXPECT_EQ(check_validate_negotiate(smb2::encode_validate_negotiate_info_response(bad), *n),
+              NtStatus::AccessDenied)
+        << field;
+  }
+  for (size_t len = 0; len < payload.size(); ++len) {
+    EXPECT_EQ(check_validate_negotiate(std::span(payload).first(len), *n), NtStatus::AccessDenied)
+        << len;
+  }
+}
+
 }  // namespace

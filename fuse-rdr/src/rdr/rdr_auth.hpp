@@ -1,0 +1,42 @@
+// The security mechanism behind SESSION_SETUP (MS-SMB2 3.2.4.2.3, 3.2.5.3): SPNEGO tokens in,
+// SPNEGO tokens out, a session key at the end. NTLMSSP is here now; Kerberos (GSSAPI) plugs in
+// through make_kerberos_authenticator().
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lwsmb/fuse_rdr/rdr.hpp"
+#include "lwsmb/iocore/result.hpp"
+
+namespace lwsmb::fuse_rdr {
+
+class RdrAuthenticator {
+ public:
+  virtual ~RdrAuthenticator() = default;
+  // The first SESSION_SETUP token; server_hint is the NEGOTIATE response's security buffer.
+  virtual Result<std::vector<std::byte>> initial(std::span<const std::byte> server_hint) = 0;
+  // The server's token in (from STATUS_MORE_PROCESSING_REQUIRED, or the final success, which
+  // carries the mechListMIC); the next token out (empty when there is nothing more to send).
+  virtual Result<std::vector<std::byte>> step(std::span<const std::byte> server_token) = 0;
+  virtual bool done() const = 0;
+  // Session.FullSessionKey: 16 bytes for NTLM, up to 32 for Kerberos.
+  virtual std::vector<std::byte> session_key() const = 0;
+  // True for an anonymous logon (no key, no signing).
+  virtual bool anonymous() const = 0;
+};
+
+// SPNEGO over NTLMSSP (auth::SpnegoClient); anonymous when the user name is empty.
+std::unique_ptr<RdrAuthenticator> make_ntlm_authenticator(const RdrCredentials& credentials);
+
+// Kerberos hook (sec=krb5): returns nullptr until the auth module has a GSSAPI client. Then
+// session_setup() uses it first whenever credentials.kerberos is set, and falls back to NTLMSSP
+// when it returns nullptr and credentials.ntlm allows it. `server` is the host name for the
+// service principal cifs/SERVER.
+std::unique_ptr<RdrAuthenticator> make_kerberos_authenticator(const RdrCredentials& credentials,
+                                                              const std::string& server);
+
+}  // namespace lwsmb::fuse_rdr

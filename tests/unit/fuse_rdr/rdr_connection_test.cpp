@@ -1,0 +1,524 @@
+// The rdr driver against a scripted SMB2 peer on loopback: pipelined requests matched by
+// MessageId when answered out of order, interim STATUS_PENDING responses, the credit window
+// holding requests back, and in-flight IRPs failing with STATUS_CONNECTION_DISCONNECTED when the
+// peer drops the connection or sends garbage.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <functional>
+#include <thread>
+
+#include "lwsmb/auth/spnego.hpp"
+#include "lwsmb/fuse_rdr/rdr.hpp"
+#include "lwsmb/iocore/io_manager.hpp"
+#include "lwsmb/proto/fscc.hpp"
+#include "lwsmb/proto/smb2.hpp"
+
+namespace {
+
+using namespace lwsmb;
+namespace smb2 = lwsmb::proto::smb2;
+
+constexpr uint64_t kSessionId = 0x1234;
+constexpr uint32_t kTreeId = 7;
+constexpr smb2::FileId kFileId{11, 22};
+
+// One accepted connection of the fake server; blocking I/O with bounded waits.
+class Peer {
+ public:
+  explicit Peer(int fd) : fd_(fd) {}
+  ~Peer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // Waits up to ms for data; false on timeout.
+  bool readable(int ms) {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, ms) == 1;
+  }
+  bool read_exact(void* buf, size_t n) {
+    auto* p = static_cast<char*>(buf);
+    while (n > 0) {
+      if (!readable(5000)) return false;
+      ssize_t r = ::recv(fd_, p, n, 0);
+      if (r <= 0) return false;
+      p += r;
+      n -= static_cast<size_t>(r);
+    }
+    return true;
+  }
+  std::vector<std::byte> recv_message() {
+    std::array<std::byte, 4> th{};
+    if (!read_exact(th.data(), 4)) return {};
+    auto len = smb2::decode_transport_header(th);
+    if (!len) return {};
+    std::vector<std::byte> m(*len);
+    if (!read_exact(m.data(), m.size())) return {};
+    return m;
+  }
+  void send_raw(const std::vector<std::byte>& m) {
+    std::array<std::byte, 4> th{};
+    smb2::encode_transport_header(static_cast<uint32_t>(m.size()), th);
+    std::vector<std::byte> out(th.begin(), th.end());
+    out.insert(out.end(), m.begin(), m.end());
+    ASSERT_EQ(::send(fd_, out.data(), out.size(), MSG_NOSIGNAL), static_cast<ssize_t>(out.size()));
+  }
+  template <class Body>
+  void reply(const smb2::Header& req, uint32_t status, const Body& body, uint16_t credits = 8,
+             uint64_t async_id = 0) {
+    smb2::Header h;
+    h.command = req.command;
+    h.flags = smb2::header_flag::kServerToRedir;
+    h.status = status;
+    h.message_id = req.message_id;
+    h.credit_request_response = credits;
+    h.session_id = kSessionId;
+    h.tree_id = kTreeId;
+    if (async_id) {
+      h.flags |= smb2::header_flag::kAsyncCommand;
+      h.async_id = async_id;
+    }
+    std::vector<std::byte> out;
+    ASSERT_EQ(smb2::append_message(h, body, out), NtStatus::Success);
+    send_raw(out);
+  }
+  void shut() { ::shutdown(fd_, SHUT_RDWR); }
+
+  // NEGOTIATE (2.0.2), an anonymous SESSION_SETUP, TREE_CONNECT and CREATE, each answered with
+  // `credits` credits.
+  void handshake(uint16_t credits, const std::vector<std::byte>* all_info = nullptr) {
+    auto m = recv_message();
+    auto h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Negotiate);
+    smb2::NegotiateResponse nr;
+    nr.security_mode = smb2::security_mode::kSigningEnabled;
+    nr.dialect_revision = smb2::dialect::kSmb202;
+    nr.max_transact_size = nr.max_read_size = nr.max_write_size = 65536;
+    auto token = auth::SpnegoServer::negotiate_token();
+    nr.security_buffer = token;
+    reply(*h, 0, nr, credits);
+
+    auth::NtlmServerConfig cfg;
+    cfg.netbios_computer = u"FAKE";
+    cfg.netbios_domain = u"FAKE";
+    cfg.allow_guest = true;
+    cfg.lookup_nt_hash = [](std::u16string_view, std::u16string_view) {
+      return std::optional<auth::NtHash>();
+    };
+    auth::SpnegoServer spnego(cfg);
+    for (;;) {
+      m = recv_message();
+      h = smb2::decode_header(m);
+      ASSERT_TRUE(h.ok());
+      ASSERT_EQ(h->command, smb2::Command::SessionSetup);
+      auto ss = smb2::decode_session_setup_request(m);
+      ASSERT_TRUE(ss.ok());
+      auto step = spnego.step(ss->security_buffer);
+      ASSERT_TRUE(step.ok());
+      smb2::SessionSetupResponse sr;
+      sr.security_buffer = step->output;
+      if (step->done) {
+        sr.session_flags = smb2::session_flag::kIsNull;
+        reply(*h, 0, sr, credits);
+        break;
+      }
+      reply(*h, static_cast<uint32_t>(NtStatus::MoreProcessingRequired), sr, credits);
+    }
+    m = recv_message();
+    h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::TreeConnect);
+    reply(*h, 0, smb2::TreeConnectResponse{}, credits);
+    // CREATE comes compounded with a related QUERY_INFO (FileAllInformation) when the
+    // client holds two credits, alone otherwise.
+    m = recv_message();
+    auto parts = smb2::split_compound(m);
+    ASSERT_TRUE(parts.ok());
+    ASSERT_EQ(parts->size(), credits >= 2 ? 2u : 1u);
+    h = smb2::decode_header((*parts)[0]);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Create);
+    EXPECT_EQ(h->tree_id, kTreeId);
+    EXPECT_EQ(h->session_id, kSessionId);
+    smb2::CreateResponse cr;
+    cr.create_action = 1;
+    cr.end_of_file = 1 << 20;
+    cr.file_id = kFileId;
+    if (parts->size() == 1) {
+      reply(*h, 0, cr, credits);
+      return;
+    }
+    auto q = smb2::decode_header((*parts)[1]);
+    ASSERT_TRUE(q.ok());
+    ASSERT_EQ(q->command, smb2::Command::QueryInfo);
+    EXPECT_NE(q->flags & smb2::header_flag::kRelatedOperations, 0u);
+    EXPECT_EQ(q->message_id, h->message_id + 1);
+    auto qi = smb2::decode_query_info_request((*parts)[1]);
+    ASSERT_TRUE(qi.ok());
+    EXPECT_EQ(qi->file_id, smb2::kRelatedFileId);
+    reply(*h, 0, cr, credits);
+    if (all_info) {
+      smb2::QueryInfoResponse qr;
+      qr.output = *all_info;
+      reply(*q, 0, qr, 1);
+    } else {
+      reply(*q, static_cast<uint32_t>(NtStatus::AccessDenied), smb2::ErrorResponse{}, 1);
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+// Listens on 127.0.0.1:0 and runs `script` on the first connection in its own thread.
+class FakeServer {
+ public:
+  explicit FakeServer(std::function<void(Peer&)> script) {
+    lfd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(lfd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(lfd_, 4), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(lfd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this, script = std::move(script)] {
+      pollfd p{lfd_, POLLIN, 0};
+      if (::poll(&p, 1, 10000) != 1) return;
+      Peer peer(::accept4(lfd_, nullptr, nullptr, SOCK_CLOEXEC));
+      script(peer);
+    });
+  }
+  ~FakeServer() {
+    thread_.join();
+    ::close(lfd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  int lfd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+std::vector<std::byte> data_at(uint64_t offset, size_t n) {
+  std::vector<std::byte> d(n);
+  for (size_t i = 0; i < n; ++i) d[i] = static_cast<std::byte>((offset + i) * 31 / 7);
+  return d;
+}
+
+fuse_rdr::RdrOptions test_options() {
+  fuse_rdr::RdrOptions o;  // anonymous
+  o.max_dialect = 0x0202;
+  o.connect_timeout = std::chrono::milliseconds(5000);
+  return o;
+}
+
+struct Client {
+  IoManager io{IoManagerOptions{.workers = 1}};
+  explicit Client(fuse_rdr::RdrOptions o = test_options()) {
+    EXPECT_EQ(io.register_driver("\\rdr", fuse_rdr::make_rdr_driver(o)), NtStatus::Success);
+  }
+  Result<FileHandle> open(uint16_t port) {
+    CreateArgs a;
+    a.path = "\\rdr\\127.0.0.1:" + std::to_string(port) + "\\share\\f.bin";
+    a.desired_access = access::kFileGenericRead;
+    a.share_access = share::kAll;
+    return io.create_file(std::move(a));
+  }
+};
+
+TEST(RdrConnection, PipelinedReadsMatchedOutOfOrderWithInterimResponse) {
+  constexpr int kParts = 4;
+  FakeServer server([&](Peer& p) {
+    p.handshake(16);
+    // All four READs of one IRP arrive before any answer: they are in flight together.
+    std::vector<smb2::Header> reqs;
+    std::vector<smb2::ReadRequest> reads;
+    std::vector<std::vector<std::byte>> msgs;
+    for (int i = 0; i < kParts; ++i) {
+      msgs.push_back(p.recv_message());
+      auto h = smb2::decode_header(msgs.back());
+      ASSERT_TRUE(h.ok());
+      ASSERT_EQ(h->command, smb2::Command::Read);
+      auto r = smb2::decode_read_request(msgs.back());
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->file_id, kFileId);
+      EXPECT_EQ(h->credit_charge, 0);  // 2.0.2: no multi-credit
+      reqs.push_back(*h);
+      reads.push_back(*r);
+    }
+    // The first gets an interim response, then the rest are answered last to first.
+    p.reply(reqs[0], static_cast<uint32_t>(NtStatus::Pending), smb2::ErrorResponse{}, 1, 99);
+    for (int i = kParts - 1; i >= 0; --i) {
+      auto d = data_at(reads[i].offset, reads[i].length);
+      smb2::ReadResponse rr;
+      rr.data = d;
+      p.reply(reqs[i], 0, rr, 1, i == 0 ? 99 : 0);
+    }
+    // Nothing else comes until the client closes.
+    auto m = p.recv_message();
+    auto h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    EXPECT_EQ(h->command, smb2::Command::Close);
+    smb2::CloseResponse c;
+    p.reply(*h, 0, c);
+  });
+  Client client;
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  std::vector<std::byte> buf(kParts * 65536);
+  auto st = client.io.read_file(*f, buf, 4096);
+  EXPECT_EQ(st.status, NtStatus::Success);
+  EXPECT_EQ(st.information, buf.size());
+  EXPECT_EQ(buf, data_at(4096, buf.size()));
+  EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
+}
+
+TEST(RdrConnection, CreditWindowHoldsRequestsBack) {
+  FakeServer server([&](Peer& p) {
+    p.handshake(1);  // one credit at a time
+    uint64_t expect_offset = 0;
+    for (int i = 0; i < 3; ++i) {
+      auto m = p.recv_message();
+      auto h = smb2::decode_header(m);
+      ASSERT_TRUE(h.ok());
+      auto r = smb2::decode_read_request(m);
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->offset, expect_offset);
+      // With its one credit spent, the client must not send the next READ yet.
+      EXPECT_FALSE(p.readable(200)) << "request " << i + 1 << " sent without a credit";
+      auto d = data_at(r->offset, r->length);
+      smb2::ReadResponse rr;
+      rr.data = d;
+      p.reply(*h, 0, rr, 1);
+      expect_offset += 65536;
+    }
+    p.shut();
+  });
+  Client client;
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  std::vector<std::byte> buf(3 * 65536);
+  auto st = client.io.read_file(*f, buf, 0);
+  EXPECT_EQ(st.status, NtStatus::Success);
+  EXPECT_EQ(st.information, buf.size());
+  EXPECT_EQ(buf, data_at(0, buf.size()));
+}
+
+TEST(RdrConnection, DroppedConnectionFailsInFlightAndLaterIrps) {
+  FakeServer server([&](Peer& p) {
+    p.handshake(8);
+    auto m = p.recv_message();  // the READ, never answered
+    EXPECT_FALSE(m.empty());
+    p.shut();
+  });
+  Client client;
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  std::vector<std::byte> buf(1000);
+  EXPECT_EQ(client.io.read_file(*f, buf, 0).status, NtStatus::ConnectionDisconnected);
+  EXPECT_EQ(client.io.flush_file(*f).status, NtStatus::ConnectionDisconnected);
+  EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::ConnectionDisconnected);
+}
+
+TEST(RdrConnection, GarbageAnswerDropsTheConnection) {
+  for (int variant = 0; variant < 3; ++variant) {
+    FakeServer server([&](Peer& p) {
+      p.handshake(8);
+      auto m = p.recv_message();
+      auto h = smb2::decode_header(m);
+      ASSERT_TRUE(h.ok());
+      if (variant == 0) {
+        p.send_raw(std::vector<std::byte>(80, std::byte{0xEE}));  // no protocol id
+      } else if (variant == 1) {
+        // A READ response whose data offset points past the message.
+        smb2::Header rh = *h;
+        rh.flags = smb2::header_flag::kServerToRedir;
+        std::vector<std::byte> out;
+        smb2::append_header(rh, out);
+        std::vector<std::byte> body = {std::byte{17}, std::byte{0},    std::byte{0xF0},
+                                       std::byte{0},  std::byte{0xFF}, std::byte{0xFF},
+                                       std::byte{0},  std::byte{0}};
+        out.insert(out.end(), body.begin(), body.end());
+        out.resize(out.size() + 8);
+        p.send_raw(out);
+        p.recv_message();  // the client may go on; the peer just waits for it to leave
+      } else {
+        // A transform message on a session with no keys.
+        std::vector<std::byte> t(smb2::kTransformHeaderSize + 64);
+        smb2::TransformHeader th;
+        th.original_message_size = 64;
+        th.session_id = kSessionId;
+        smb2::encode_transform_header(th, t);
+        p.send_raw(t);
+      }
+      p.shut();
+    });
+    Client client;
+    auto f = client.open(server.port());
+    ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+    std::vector<std::byte> buf(1000);
+    auto st = client.io.read_file(*f, buf, 0);
+    if (variant == 1) {
+      EXPECT_EQ(st.status, NtStatus::InvalidNetworkResponse);
+    } else {
+      EXPECT_EQ(st.status, NtStatus::ConnectionDisconnected) << variant;
+    }
+  }
+}
+
+TEST(RdrConnection, RefusedPortIsConnectionRefused) {
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  const uint16_t port = ntohs(a.sin_port);  // bound but not listening: refused
+  Client client;
+  auto f = client.open(port);
+  EXPECT_EQ(f.status(), NtStatus::ConnectionRefused);
+  ::close(s);
+}
+
+TEST(RdrConnection, EchoKeepsAliveAndASilentServerIsDropped) {
+  FakeServer server([&](Peer& p) {
+    p.handshake(8);
+    // The first ECHO comes after about one interval and is answered.
+    auto m = p.recv_message();
+    auto h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Echo);
+    p.reply(*h, 0, smb2::EchoResponse{});
+    // Then the server goes silent: the READ and the next ECHO get no answer.
+    for (int i = 0; i < 2; ++i) {
+      m = p.recv_message();
+      ASSERT_FALSE(m.empty());
+    }
+    // The client gives up and closes; wait for that (bounded).
+    (void)p.recv_message();
+  });
+  auto o = test_options();
+  o.echo_interval = std::chrono::seconds(1);
+  Client client(o);
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // one ECHO round trip
+  std::vector<std::byte> buf(100);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(client.io.read_file(*f, buf, 0).status, NtStatus::ConnectionDisconnected);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+}
+
+TEST(RdrConnection, ConnectTimeoutIsIoTimeout) {
+  // A listener with a full accept queue drops further SYNs, so connect() never finishes.
+  int l = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(l, 0), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(c);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto o = test_options();
+  o.connect_timeout = std::chrono::milliseconds(300);
+  Client client(o);
+  auto t0 = std::chrono::steady_clock::now();
+  auto f = client.open(ntohs(a.sin_port));
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(f.status(), NtStatus::IoTimeout);
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::seconds(3));
+  for (int c : fillers) ::close(c);
+  ::close(l);
+}
+
+TEST(RdrConnection, WriteSplitsAndFailsWholeWhenAPartFails) {
+  for (int fail_part = -1; fail_part < 2; ++fail_part) {
+    FakeServer server([&](Peer& p) {
+      p.handshake(8);
+      std::vector<std::vector<std::byte>> msgs;
+      for (int i = 0; i < 2; ++i) msgs.push_back(p.recv_message());
+      for (int i = 0; i < 2; ++i) {
+        auto h = smb2::decode_header(msgs[i]);
+        ASSERT_TRUE(h.ok());
+        ASSERT_EQ(h->command, smb2::Command::Write);
+        auto w = smb2::decode_write_request(msgs[i]);
+        ASSERT_TRUE(w.ok());
+        EXPECT_EQ(w->offset, 1000u + 65536u * i);
+        auto want = data_at(w->offset, 65536);
+        EXPECT_TRUE(std::equal(w->data.begin(), w->data.end(), want.begin(), want.end()));
+        if (i == fail_part) {
+          p.reply(*h, static_cast<uint32_t>(NtStatus::DiskFull), smb2::ErrorResponse{});
+        } else {
+          p.reply(*h, 0, smb2::WriteResponse{65536, 0});
+        }
+      }
+      p.shut();
+    });
+    Client client;
+    auto f = client.open(server.port());
+    ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+    auto data = data_at(1000, 2 * 65536);
+    auto st = client.io.write_file(*f, data, 1000);
+    if (fail_part < 0) {
+      EXPECT_EQ(st.status, NtStatus::Success);
+      EXPECT_EQ(st.information, data.size());
+    } else {
+      EXPECT_EQ(st.status, NtStatus::DiskFull) << fail_part;
+    }
+  }
+}
+
+TEST(RdrConnection, StatAfterOpenIsAnsweredFromTheCompoundedQuery) {
+  proto::fscc::AllInfo all;
+  all.standard.end_of_file = 123456;
+  all.basic.attributes = file_attribute::kArchive;
+  all.file_name = u"\\f.bin";
+  std::vector<std::byte> info(proto::fscc::encoded_size(all));
+  ASSERT_TRUE(proto::fscc::encode(all, info).ok());
+  FakeServer server([&](Peer& p) {
+    p.handshake(8, &info);
+    // The FileAllInformation query is answered from the compound: next comes a second query
+    // (its answer is no longer cached) and then CLOSE.
+    auto m = p.recv_message();
+    auto h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::QueryInfo);
+    p.reply(*h, static_cast<uint32_t>(NtStatus::AccessDenied), smb2::ErrorResponse{});
+    m = p.recv_message();
+    h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Close);
+    p.reply(*h, 0, smb2::CloseResponse{});
+  });
+  Client client;
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  std::vector<std::byte> buf(4096);
+  auto st = client.io.query_information(*f, FileInfoClass::All, buf);
+  ASSERT_EQ(st.status, NtStatus::Success);
+  auto back = proto::fscc::decode_all(std::span(buf).first(st.information));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->standard.end_of_file, 123456);
+  EXPECT_EQ(client.io.query_information(*f, FileInfoClass::All, buf).status,
+            NtStatus::AccessDenied);
+  EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
+}
+
+}  // namespace

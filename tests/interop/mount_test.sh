@@ -172,6 +172,32 @@ echo second >>"$MNT/t"
 [ "$(cat "$MNT/t")" = "$(printf 'first\nsecond')" ] || lw_fail "append"
 [ "$(stat -c %s "$BACKEND/t")" = 13 ] || lw_fail "append on the server"
 
+dd if=/dev/zero of="$MNT/fs" bs=4k count=4 conv=fsync status=none || lw_fail "write + fsync"
+[ "$(stat -c %s "$BACKEND/fs")" = 16384 ] || lw_fail "fsync size on the server"
+rm "$MNT/fs"
+
+# POSIX: an unlinked file stays readable through open descriptors, and its name is free at
+# once (SMB would keep the name until the last close: the file is moved to a hidden name).
+"$LW_PY" - "$MNT" <<'PY' || lw_fail "unlink of an open file"
+import os, sys
+d = sys.argv[1]
+p = os.path.join(d, "open-unlinked")
+with open(p, "w") as f:
+    f.write("old data")
+fd = os.open(p, os.O_RDONLY)
+os.unlink(p)
+assert not os.path.exists(p), "name still there after unlink"
+with open(p, "w") as f:
+    f.write("new")
+assert os.pread(fd, 100, 0) == b"old data", "open descriptor lost the data"
+assert not any(n.startswith(".lwsmb-deleted-") for n in os.listdir(d)), "hidden name listed"
+os.close(fd)
+assert open(p).read() == "new"
+os.unlink(p)
+PY
+sleep 0.3  # the kernel's RELEASE of the last descriptor is asynchronous
+[ -z "$(ls -a "$BACKEND" | grep lwsmb-deleted)" ] || lw_fail "deleted file left on the server after its last close"
+
 # --- stat: sizes and times, chmod ---
 step "stat, utimens, chmod"
 head -c 12345 /dev/urandom >"$MNT/s"

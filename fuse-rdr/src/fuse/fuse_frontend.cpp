@@ -32,7 +32,10 @@ std::string FuseFrontend::Impl::full_path(const std::string& rel) const {
 
 void FuseFrontend::Impl::reply_status(fuse_req_t req, NtStatus status) {
   int e = errno_from_ntstatus(status);
-  fuse_reply_err(req, e == 0 ? EIO : e);
+  if (e == 0) e = EIO;
+  log::debug("fuse: request ", fuse_req_ctx(req)->pid, ": ", ntstatus_name(status), " -> ",
+             std::strerror(e));
+  fuse_reply_err(req, e);
 }
 
 namespace {

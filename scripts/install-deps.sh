@@ -10,6 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # interop peers for the tests and the side-by-side benchmarks
   samba smbclient samba-common-bin samba-testsuite python3-impacket krb5-kdc krb5-admin-server krb5-user fio dbench
+  # the mount tests (tests/interop/mount_test.sh) also run git on the mount
+  git
 )
 
 missing=()

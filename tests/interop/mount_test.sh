@@ -36,6 +36,7 @@ unmount_all() {
 cleanup() {
   set +e
   unmount_all
+  if [ "${MADE_HELPER:-0}" = 1 ]; then rm -f /sbin/mount.fuse.lwsmb; fi
   if [ -n "${SMB_PID:-}" ]; then smb_stop_samba; fi
   lw_cleanup
   rm -rf "$T"
@@ -43,6 +44,19 @@ cleanup() {
 trap cleanup EXIT
 
 step() { echo "--- $* ($(date +%T))"; }
+
+# In a sanitizer build the mount daemons' stderr is /dev/null: their reports go to files,
+# checked at the end.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/sanitizer:print_stacktrace=1"
+sanitizer_check() {
+  local f
+  for f in "$T"/sanitizer.*; do
+    [ -e "$f" ] || continue
+    cat "$f" >&2
+    lw_fail "sanitizer report from a process of the test ($f)"
+  done
+}
 
 # The server side of the mount and how to mount it.
 BACKEND=  # the directory the mount shows, for checks from outside
@@ -126,6 +140,19 @@ r = libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 1)  #
 assert r == -1 and ctypes.get_errno() == errno.EEXIST, (r, ctypes.get_errno())
 assert open(sys.argv[2]).read() == "keep\n"
 PY
+# The lock-file pattern (git, editors): write NAME.lock, rename it over NAME just read and
+# closed (the kernel releases asynchronously, so NAME may still be open for a moment); and a
+# removed name is free again at once.
+for i in $(seq 1 20); do
+  echo "$i" >"$MNT/cfg.lock"
+  cat "$MNT/cfg" >/dev/null 2>&1 || true
+  mv "$MNT/cfg.lock" "$MNT/cfg" || lw_fail "rename over a just-closed file ($i)"
+  rm -f "$MNT/g"
+  echo "$i" >"$MNT/g" || lw_fail "create after unlink ($i)"
+done
+[ "$(cat "$MNT/cfg")" = 20 ] && [ "$(cat "$MNT/g")" = 20 ] || lw_fail "lock-file pattern content"
+[ -z "$(ls -a "$MNT" | grep lwsmb-deleted)" ] || lw_fail "hidden deleted files are listed"
+rm "$MNT/cfg" "$MNT/g"
 mv "$MNT/deep/a/b/c" "$MNT/moved"
 [ -f "$MNT/moved/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/leaf.txt" ] || lw_fail "rename of a directory"
 rm "$MNT/r2" "$MNT/r4"
@@ -144,6 +171,32 @@ echo first >>"$MNT/t"
 echo second >>"$MNT/t"
 [ "$(cat "$MNT/t")" = "$(printf 'first\nsecond')" ] || lw_fail "append"
 [ "$(stat -c %s "$BACKEND/t")" = 13 ] || lw_fail "append on the server"
+
+dd if=/dev/zero of="$MNT/fs" bs=4k count=4 conv=fsync status=none || lw_fail "write + fsync"
+[ "$(stat -c %s "$BACKEND/fs")" = 16384 ] || lw_fail "fsync size on the server"
+rm "$MNT/fs"
+
+# POSIX: an unlinked file stays readable through open descriptors, and its name is free at
+# once (SMB would keep the name until the last close: the file is moved to a hidden name).
+"$LW_PY" - "$MNT" <<'PY' || lw_fail "unlink of an open file"
+import os, sys
+d = sys.argv[1]
+p = os.path.join(d, "open-unlinked")
+with open(p, "w") as f:
+    f.write("old data")
+fd = os.open(p, os.O_RDONLY)
+os.unlink(p)
+assert not os.path.exists(p), "name still there after unlink"
+with open(p, "w") as f:
+    f.write("new")
+assert os.pread(fd, 100, 0) == b"old data", "open descriptor lost the data"
+assert not any(n.startswith(".lwsmb-deleted-") for n in os.listdir(d)), "hidden name listed"
+os.close(fd)
+assert open(p).read() == "new"
+os.unlink(p)
+PY
+sleep 0.3  # the kernel's RELEASE of the last descriptor is asynchronous
+[ -z "$(ls -a "$BACKEND" | grep lwsmb-deleted)" ] || lw_fail "deleted file left on the server after its last close"
 
 # --- stat: sizes and times, chmod ---
 step "stat, utimens, chmod"
@@ -191,6 +244,30 @@ fcntl.lockf(fd, fcntl.LOCK_UN, 4, 0)
 r = subprocess.run([sys.executable, "-c",
     "import fcntl,os,sys; fd=os.open(sys.argv[1], os.O_RDWR); fcntl.lockf(fd, fcntl.LOCK_EX|fcntl.LOCK_NB, 4, 0)", path])
 assert r.returncode == 0, "lock still held after unlock"
+# A waiting lock (F_SETLKW) is a pending IRP: a signal interrupts it (FUSE INTERRUPT -> the
+# IRP is cancelled -> EINTR), and without a signal it is granted once the holder lets go.
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 4, 0)
+waiter = """
+import fcntl, os, signal, sys
+class Alarm(Exception): pass
+def on_alarm(*a): raise Alarm()
+signal.signal(signal.SIGALRM, on_alarm)
+fd = os.open(sys.argv[1], os.O_RDWR)
+signal.alarm(int(sys.argv[2]))
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX, 4, 0)
+    sys.exit(10)  # granted
+except Alarm:
+    sys.exit(20)  # interrupted
+"""
+r = subprocess.run([sys.executable, "-c", waiter, path, "1"], timeout=20)
+assert r.returncode == 20, "F_SETLKW was not interrupted by a signal: %d" % r.returncode
+p = subprocess.Popen([sys.executable, "-c", waiter, path, "15"])
+import time
+time.sleep(1)
+assert p.poll() is None, "F_SETLKW did not wait"
+fcntl.lockf(fd, fcntl.LOCK_UN, 4, 0)
+assert p.wait(timeout=15) == 10, "F_SETLKW not granted after the unlock"
 PY
 
 # --- git ---
@@ -223,6 +300,85 @@ dbench -t 5 -D "$MNT/dbench" 2 >"$T/dbench.out" 2>&1 || { tail -20 "$T/dbench.ou
 if grep -q "ERROR" "$T/dbench.out"; then grep ERROR "$T/dbench.out" | head >&2; lw_fail "dbench errors"; fi
 grep -q "Throughput" "$T/dbench.out" || lw_fail "dbench gave no throughput"
 
+# --- a second mount of the same share sees changes within actimeo (1 s) ---
+step "two mounts"
+MNT2=$T/mnt2
+mkdir -p "$MNT2"
+MOUNTS+=("$MNT2")
+do_mount "$MNT2" || lw_fail "second mount"
+echo "from one" >"$MNT/shared"
+sleep 1.2
+[ "$(cat "$MNT2/shared")" = "from one" ] || lw_fail "second mount does not see the new file"
+echo "changed by two, longer" >"$MNT2/shared"
+sleep 1.2
+[ "$(cat "$MNT/shared")" = "changed by two, longer" ] || lw_fail "first mount does not see the change"
+rm "$MNT2/shared"
+sleep 1.2
+[ ! -e "$MNT/shared" ] || lw_fail "first mount still sees the removed file"
+umount "$MNT2" || lw_fail "umount of the second mount"
+
+# --- a read-only mount ---
+step "ro"
+MNTRO=$T/mntro
+mkdir -p "$MNTRO"
+MOUNTS+=("$MNTRO")
+echo readable >"$MNT/rofile"
+do_mount "$MNTRO" -o ro || lw_fail "mount -o ro"
+[ "$(cat "$MNTRO/rofile")" = readable ] || lw_fail "read on a ro mount"
+if (echo x >"$MNTRO/rofile") 2>/dev/null; then lw_fail "write on a ro mount worked"; fi
+if mkdir "$MNTRO/newdir" 2>/dev/null; then lw_fail "mkdir on a ro mount worked"; fi
+umount "$MNTRO"
+rm "$MNT/rofile"
+
+# --- cache=none (direct I/O) and cache=loose ---
+step "cache modes"
+head -c 3000000 /dev/urandom >"$T/cachefile"
+for mode in none loose; do
+  do_mount "$MNTRO" -o "cache=$mode" || lw_fail "mount -o cache=$mode"
+  cp "$T/cachefile" "$MNTRO/c-$mode"
+  cmp "$T/cachefile" "$MNTRO/c-$mode" || lw_fail "cache=$mode: read back"
+  cmp "$T/cachefile" "$MNT/c-$mode" || lw_fail "cache=$mode: seen by the other mount"
+  dd if="$T/cachefile" of="$MNTRO/c-$mode" bs=4096 count=3 seek=5 skip=9 conv=notrunc status=none
+  dd if="$T/cachefile" of="$T/expect" bs=4096 count=3 skip=9 status=none
+  dd if="$MNTRO/c-$mode" of="$T/got" bs=4096 count=3 skip=5 status=none
+  cmp "$T/expect" "$T/got" || lw_fail "cache=$mode: overwrite in the middle"
+  rm "$MNTRO/c-$mode"
+  umount "$MNTRO"
+done
+
+# --- a big directory through readdirplus ---
+step "big directory"
+mkdir "$MNT/many"
+# Long names, so that the listing takes more than one QUERY_DIRECTORY (64 KiB) and many
+# readdirplus buffers.
+(cd "$MNT/many" && for i in $(seq 1 400); do : >"a-rather-long-file-name-to-fill-the-buffers-$i"; done)
+[ "$(ls "$MNT/many" | wc -l)" = 400 ] || lw_fail "listing of 400 files: $(ls "$MNT/many" | wc -l)"
+[ "$(find "$MNT/many" -type f | wc -l)" = 400 ] || lw_fail "find in 400 files"
+[ "$(ls "$MNT/many" | sort -u | wc -l)" = 400 ] || lw_fail "duplicate names in the listing"
+rm -r "$MNT/many"
+
+if [ "$MODE" = local ]; then
+  # Invalidation (what a lease break does): with actimeo=60 the kernel would trust its cache
+  # for a minute; a change made beside the mount invalidates it at once (an inotify watch in
+  # lwsmb-local-mount calls the frontend's invalidate, as rdr's on_cache_invalidate does).
+  step "invalidation"
+  MNT3=$T/mnt3
+  mkdir -p "$MNT3"
+  MOUNTS+=("$MNT3")
+  do_mount "$MNT3" -o actimeo=60 || lw_fail "mount with actimeo=60"
+  echo short >"$BACKEND/inv"
+  [ "$(stat -c %s "$MNT3/inv")" = 6 ] || lw_fail "inv size"
+  [ "$(cat "$MNT3/inv")" = short ] || lw_fail "inv content"
+  echo "a longer line" >"$BACKEND/inv"
+  sleep 0.5
+  [ "$(stat -c %s "$MNT3/inv")" = 14 ] || lw_fail "size not invalidated: $(stat -c %s "$MNT3/inv")"
+  [ "$(cat "$MNT3/inv")" = "a longer line" ] || lw_fail "data not invalidated"
+  rm "$BACKEND/inv"
+  sleep 0.5
+  [ ! -e "$MNT3/inv" ] || lw_fail "entry not invalidated after delete"
+  umount "$MNT3"
+fi
+
 # --- unmount ---
 step "umount"
 [ "${LW_PID:-}" = "" ] || [ "$MODE" = samba ] || lw_alive
@@ -253,6 +409,10 @@ expect_fail() {
   ! is_mounted "$MNT" || lw_fail "$what: a mount was left behind"
   echo "    $what: $(cat "$T/err.out")"
 }
+"$BIN" --help | grep -q "credentials=FILE" || lw_fail "--help"
+"$BIN" -V | grep -q "0\.[0-9]" || lw_fail "-V"
+expect_fail "unknown flag" "not expected" "$BIN" -x //a/b "$MNT"
+expect_fail "no mount point" "mountpoint is required" "$BIN" //a/b
 if [ "$MODE" = local ]; then
   expect_fail "unknown option" "unknown option 'bogus'" "$BIN" "$BACKEND" "$MNT" -o bogus
   expect_fail "bad value" "bad value" "$BIN" "$BACKEND" "$MNT" -o cache=sometimes
@@ -267,6 +427,25 @@ else
   expect_fail "missing share" "no such share" "$BIN" //127.0.0.1/nosuchshare "$MNT" -o "port=$PORT,username=$LW_USER,password=$LW_PASS"
   DEAD=$(lw_free_port)
   expect_fail "unreachable server" "refused\|unreachable" "$BIN" "$SHARE" "$MNT" -o "port=$DEAD,username=$LW_USER,password=$LW_PASS"
+  if [ "$MODE" = lwserver ]; then
+    # mount -t fuse.lwsmb: mount(8) runs the helper /sbin/mount.fuse.lwsmb (installed as a
+    # link to mount.lwsmb; made here for the test when it is not there).
+    if [ ! -e /sbin/mount.fuse.lwsmb ]; then
+      ln -s "$BIN" /sbin/mount.fuse.lwsmb
+      MADE_HELPER=1
+    fi
+    mount -t fuse.lwsmb "$SHARE" "$MNT" -o "port=$PORT,username=$LW_USER,password=$LW_PASS,noatime,_netdev" ||
+      lw_fail "mount -t fuse.lwsmb"
+    [ -d "$MNT/repo" ] || lw_fail "mount -t fuse.lwsmb does not show the share"
+    umount "$MNT"
+    set +e
+    mount -t fuse.lwsmb //127.0.0.1/nosuchshare "$MNT" -o "port=$PORT,username=$LW_USER,password=$LW_PASS" 2>"$T/err.out"
+    rc=$?
+    set -e
+    [ "${MADE_HELPER:-0}" = 1 ] && rm -f /sbin/mount.fuse.lwsmb && MADE_HELPER=0
+    [ "$rc" != 0 ] && grep -q "no such share" "$T/err.out" || lw_fail "mount -t with a missing share: rc $rc"
+    ! is_mounted "$MNT" || lw_fail "mount -t with a missing share left a mount"
+  fi
   printf 'username=%s\npassword=%s\n' "$LW_USER" "$LW_PASS" >"$T/creds"
   chmod 600 "$T/creds"
   do_mount "$MNT" -o "credentials=$T/creds" || lw_fail "mount with a credentials file"
@@ -274,4 +453,7 @@ else
   umount "$MNT"
 fi
 
+unmount_all
+sleep 0.5  # the daemons exit after their unmount
+sanitizer_check
 echo "PASS: mount_test $MODE"

@@ -21,6 +21,8 @@ FuseFrontend::Impl* impl_of(fuse_req_t req) {
 FuseFrontend::Impl::Impl(IoManager& io_, FuseOptions options) : io(io_), opts(std::move(options)) {
   security = std::make_shared<SecurityContext>(
       SecurityContext{static_cast<uint32_t>(geteuid()), static_cast<uint32_t>(getegid()), {}});
+  // Hidden names of deleted open files: unique across mounts and restarts.
+  next_hidden = (static_cast<uint64_t>(::time(nullptr)) << 24) ^ (uint64_t(::getpid()) << 8);
 }
 
 std::string FuseFrontend::Impl::full_path(const std::string& rel) const {
@@ -30,7 +32,10 @@ std::string FuseFrontend::Impl::full_path(const std::string& rel) const {
 
 void FuseFrontend::Impl::reply_status(fuse_req_t req, NtStatus status) {
   int e = errno_from_ntstatus(status);
-  fuse_reply_err(req, e == 0 ? EIO : e);
+  if (e == 0) e = EIO;
+  log::debug("fuse: request ", fuse_req_ctx(req)->pid, ": ", ntstatus_name(status), " -> ",
+             std::strerror(e));
+  fuse_reply_err(req, e);
 }
 
 namespace {
@@ -339,6 +344,7 @@ int FuseFrontend::mount(std::string* error) {
   for (auto& s : argv_s) argv.push_back(s.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
   impl_->session = fuse_session_new(&args, &ops, sizeof ops, impl_.get());
+  fuse_opt_free_args(&args);
   if (!impl_->session) {
     *error = "cannot create the FUSE session";
     return EINVAL;

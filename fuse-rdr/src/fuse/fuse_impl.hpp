@@ -21,6 +21,9 @@
 
 namespace lwsmb::fuse_rdr {
 
+// Deleted files still open somewhere live on under this name until their last close.
+inline constexpr std::string_view kDeletedPrefix = ".lwsmb-deleted-";
+
 // A POSIX lock this mount holds on the server as an SMB byte-range lock (per open file).
 struct HeldLock {
   uint64_t owner = 0;
@@ -91,7 +94,14 @@ struct FuseFrontend::Impl {
   // Lookup/attribute helpers shared by lookup, create, mkdir.
   void reply_entry_from_handle(fuse_req_t req, uint64_t parent, const std::string& name,
                                const FileHandle& f);
-  NtStatus set_delete(fuse_req_t req, uint64_t parent, const char* name, bool directory);
+  // MOVE_ASIDE: rename the file to a hidden name before deleting it (done anyway when this
+  // mount has it open).
+  NtStatus set_delete(fuse_req_t req, uint64_t parent, const char* name, bool directory,
+                      bool move_aside = false);
+  NtStatus rename_handle(fuse_req_t req, const FileHandle& f, const std::string& target,
+                         bool replace);
+  bool has_open(uint64_t ino);
+  std::atomic<uint64_t> next_hidden{1};
   NtStatus clear_readonly(fuse_req_t req, const FileHandle& f);
 };
 

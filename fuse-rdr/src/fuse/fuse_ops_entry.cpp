@@ -195,21 +195,6 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   remove_entry(req, parent, name, true);
 }
 
-NtStatus rename_to(FuseFrontend::Impl* impl, fuse_req_t req, const FileHandle& f,
-                   const std::string& target, bool replace) {
-  std::string from_share =
-      impl->opts.share_subpath.empty() ? target : impl->opts.share_subpath + '\\' + target;
-  auto name16 = fscc::utf8_to_utf16(from_share);
-  if (!name16) return NtStatus::ObjectNameInvalid;
-  fscc::RenameInfo r;
-  r.replace_if_exists = replace;
-  r.file_name = std::move(*name16);
-  std::vector<std::byte> buf(fscc::encoded_size(r));
-  auto n = fscc::encode(r, buf);
-  if (!n) return n.status();
-  return set_info(impl, req, f, FileInfoClass::Rename, buf);
-}
-
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
                const char* newname, unsigned int flags) {
   auto* impl = impl_of(req);
@@ -221,16 +206,31 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
   if (!from || !to) return (void)fuse_reply_err(req, ENOENT);
   auto f = impl->open(req, *from, access::kDelete | kStatAccess, CreateDisposition::Open, 0);
   if (!f) return impl->reply_status(req, f.status());
-  NtStatus st = rename_to(impl, req, *f, *to, replace);
+  // SMB refuses to replace a file that is open (MS-FSA 2.1.5.14.11); POSIX does not care. A
+  // target this mount still has open (often only until the kernel's asynchronous RELEASE) is
+  // first moved aside and deleted, as unlink does with open files.
+  if (replace) {
+    uint64_t target = impl->inodes.child(newparent, newname);
+    if (target != 0 && impl->has_open(target)) {
+      (void)impl->set_delete(req, newparent, newname, false);
+    }
+  }
+  NtStatus st = impl->rename_handle(req, *f, *to, replace);
   if (replace && (st == NtStatus::AccessDenied || st == NtStatus::ObjectNameCollision)) {
     // POSIX lets a directory replace an empty directory; SMB never replaces one. Remove the
     // empty target and try once more (a non-empty one gives ENOTEMPTY, as rename(2) does).
+    // A file target someone else has open is moved aside and deleted the same way.
     auto info = impl->query_all(req, *f);
-    if (info && info->standard.directory) {
+    if (info && !info->standard.directory && st == NtStatus::AccessDenied) {
+      if (impl->set_delete(req, newparent, newname, false, true) == NtStatus::Success) {
+        impl->inodes.remove(newparent, newname);
+        st = impl->rename_handle(req, *f, *to, replace);
+      }
+    } else if (info && info->standard.directory) {
       NtStatus del = impl->set_delete(req, newparent, newname, true);
       if (del == NtStatus::Success) {
         impl->inodes.remove(newparent, newname);
-        st = rename_to(impl, req, *f, *to, replace);
+        st = impl->rename_handle(req, *f, *to, replace);
       } else if (del == NtStatus::DirectoryNotEmpty) {
         st = del;
       }
@@ -280,11 +280,36 @@ NtStatus FuseFrontend::Impl::clear_readonly(fuse_req_t req, const FileHandle& f)
   return call(req, f, SetInformationArgs{FileInfoClass::Basic, buf}).status;
 }
 
+NtStatus FuseFrontend::Impl::rename_handle(fuse_req_t req, const FileHandle& f,
+                                           const std::string& target, bool replace) {
+  // MS-SMB2 2.2.39: the new name is a full path from the share root.
+  std::string from_share = opts.share_subpath.empty() ? target : opts.share_subpath + '\\' + target;
+  auto name16 = fscc::utf8_to_utf16(from_share);
+  if (!name16) return NtStatus::ObjectNameInvalid;
+  fscc::RenameInfo r;
+  r.replace_if_exists = replace;
+  r.file_name = std::move(*name16);
+  std::vector<std::byte> buf(fscc::encoded_size(r));
+  auto n = fscc::encode(r, buf);
+  if (!n) return n.status();
+  return call(req, f, SetInformationArgs{FileInfoClass::Rename, buf}).status;
+}
+
+bool FuseFrontend::Impl::has_open(uint64_t ino) {
+  std::lock_guard lock(files_mutex);
+  for (const auto& [fh, f] : files) {
+    if (f->ino == ino) return true;
+  }
+  return false;
+}
+
 // unlink/rmdir: open for DELETE and set the delete disposition (so a non-empty directory
-// reports STATUS_DIRECTORY_NOT_EMPTY). A read-only file loses the attribute first, as
-// POSIX lets the directory's owner remove it.
+// reports STATUS_DIRECTORY_NOT_EMPTY). A read-only file loses the attribute first, as POSIX
+// lets the directory's owner remove it. SMB keeps the name of a file that is still open
+// until its last close, where POSIX frees it at once: such a file is first renamed to a
+// hidden name (which listings leave out), so the name can be used again right away.
 NtStatus FuseFrontend::Impl::set_delete(fuse_req_t req, uint64_t parent, const char* name,
-                                        bool directory) {
+                                        bool directory, bool move_aside) {
   auto path = inodes.child_path(parent, name);
   if (!path) return NtStatus::ObjectNameNotFound;
   const uint32_t kind =
@@ -295,6 +320,16 @@ NtStatus FuseFrontend::Impl::set_delete(fuse_req_t req, uint64_t parent, const c
     f = open(req, *path, access::kDelete | kStatAccess, CreateDisposition::Open, kind);
   }
   if (!f) return f.status();
+  if (!directory && !move_aside) {
+    uint64_t ino = inodes.child(parent, name);
+    move_aside = ino != 0 && has_open(ino);
+  }
+  if (move_aside) {
+    auto parent_path = inodes.path(parent);
+    std::string hidden = std::string(kDeletedPrefix) + std::to_string(next_hidden++);
+    if (parent_path && !parent_path->empty()) hidden = *parent_path + '\\' + hidden;
+    (void)rename_handle(req, *f, hidden, false);  // the delete below is what counts
+  }
   std::array<std::byte, 1> yes{std::byte{1}};
   NtStatus st = call(req, *f, SetInformationArgs{FileInfoClass::Disposition, yes}).status;
   if (st == NtStatus::CannotDelete && !directory && clear_readonly(req, *f) == NtStatus::Success) {

@@ -208,6 +208,7 @@ NtStatus load_listing(FuseFrontend::Impl* impl, fuse_req_t req, OpenFile& of) {
     if (entries->empty()) break;
     for (auto& e : *entries) {
       if (e.file_name == u"." || e.file_name == u"..") continue;
+      if (e.file_name.starts_with(u".lwsmb-deleted-")) continue;  // kDeletedPrefix
       of.listing.push_back(std::move(e));
     }
   }

@@ -30,6 +30,12 @@ InodeTable::Ino InodeTable::lookup(Ino parent, const std::string& name) {
   return ino;
 }
 
+InodeTable::Ino InodeTable::child(Ino parent, const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = by_name_.find(Key{parent, name});
+  return it == by_name_.end() ? 0 : it->second;
+}
+
 void InodeTable::forget(Ino ino, uint64_t n) {
   std::lock_guard lock(mutex_);
   auto it = nodes_.find(ino);

@@ -23,6 +23,8 @@ class InodeTable {
   // The node for NAME in PARENT, made if new; one more kernel lookup on it. 0 when the parent
   // is unknown.
   Ino lookup(Ino parent, const std::string& name);
+  // The node for NAME in PARENT if it exists (no lookup added), else 0.
+  Ino child(Ino parent, const std::string& name) const;
   // Drops N kernel lookups; the node goes when none are left and no child refers to it.
   void forget(Ino ino, uint64_t n);
 

@@ -122,6 +122,10 @@ struct BadCase {
   const char* message_part;
 };
 
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.options;
+}
+
 class BadMountOption : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadMountOption, IsOnePlainError) {
@@ -148,7 +152,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"gid=no-such-group-here", "no such group"},
                       BadCase{"ro=1", "takes no value"}, BadCase{"seal=yes", "takes no value"},
                       BadCase{"credentials=/nonexistent/creds", "cannot read credentials"},
-                      BadCase{"credentials", "needs a value"}));
+                      BadCase{"credentials", "needs a value"}),
+    [](const ::testing::TestParamInfo<BadCase>& info) {
+      return "case" + std::to_string(info.index);
+    });
 
 TEST(MountOptions, SloppyIgnoresUnknown) {
   MountOptions o;

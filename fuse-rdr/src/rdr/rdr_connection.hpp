@@ -114,6 +114,7 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   enum class State { New, Connecting, Ready, Failed };
 
   Task<NtStatus> establish();
+  Task<void> setup_watchdog(std::shared_ptr<RdrConnection> self);
   Task<NtStatus> tcp_connect();
   Task<NtStatus> negotiate();
   Task<NtStatus> session_setup();
@@ -193,6 +194,7 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   bool validated_ = false;      // FSCTL_VALIDATE_NEGOTIATE_INFO done (3.0 / 3.0.2)
   bool sign_validate_ = false;  // sign IOCTLs while the validation is under way
   EventLoop::OpId echo_timer_ = 0;
+  EventLoop::OpId setup_timer_ = 0;
   bool echo_outstanding_ = false;
 };
 

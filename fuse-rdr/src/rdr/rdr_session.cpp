@@ -103,7 +103,11 @@ Task<NtStatus> RdrConnection::ensure_ready() {
   if (state_ != State::New) co_return co_await ready_.wait();
   state_ = State::Connecting;
   auto self = shared_from_this();
+  // connect_timeout bounds the whole setup: a peer that accepts and then stays silent fails
+  // the open with STATUS_IO_TIMEOUT instead of hanging it.
+  spawn(setup_watchdog(self));
   NtStatus st = co_await establish();
+  if (setup_timer_) loop_.cancel_op(setup_timer_);
   if (st != NtStatus::Success) {
     state_ = State::Failed;
     ready_.set(st);
@@ -113,6 +117,16 @@ Task<NtStatus> RdrConnection::ensure_ready() {
     ready_.set(st);
   }
   co_return st;
+}
+
+Task<void> RdrConnection::setup_watchdog(std::shared_ptr<RdrConnection> self) {
+  (void)self;  // kept in the frame: holds the connection while the timer runs
+  co_await RdrSleep(loop_, options_.connect_timeout.count(), &setup_timer_);
+  setup_timer_ = 0;
+  if (state_ == State::Connecting && !dead_) {
+    log::info("rdr: ", server_, ":", port_, ": no answer during connection setup");
+    close(NtStatus::IoTimeout);
+  }
 }
 
 Task<NtStatus> RdrConnection::establish() {

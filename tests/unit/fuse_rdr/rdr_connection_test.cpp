@@ -521,4 +521,21 @@ TEST(RdrConnection, StatAfterOpenIsAnsweredFromTheCompoundedQuery) {
   EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
 }
 
+TEST(RdrConnection, SilentPeerTimesOutDuringSetup) {
+  FakeServer server([&](Peer& p) {
+    auto m = p.recv_message();  // NEGOTIATE, never answered
+    EXPECT_FALSE(m.empty());
+    (void)p.recv_message();  // until the client gives up and closes
+  });
+  auto o = test_options();
+  o.connect_timeout = std::chrono::milliseconds(300);
+  Client client(o);
+  auto t0 = std::chrono::steady_clock::now();
+  auto f = client.open(server.port());
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(f.status(), NtStatus::IoTimeout);
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::seconds(3));
+}
+
 }  // namespace

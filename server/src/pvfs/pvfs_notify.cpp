@@ -127,13 +127,15 @@ void NotifyTable::finish(std::vector<Completion>& done) {
 
 void NotifyTable::watch(const FileKey& dir, uint64_t token, const IrpPtr& irp) {
   auto& a = irp->args_as<ReadDirectoryChangeArgs>();
-  if (a.completion_filter == 0) {
-    irp->complete(NtStatus::InvalidParameter);
-    return;
-  }
   std::vector<Completion> done;
   {
     std::lock_guard lock(mutex_);
+    // A watch needs a filter to start with; later requests go on with the first one's
+    // (smbtorture notify.rec asks again with a zero filter).
+    if (a.completion_filter == 0 && !watches_.count(token)) {
+      irp->complete(NtStatus::InvalidParameter);
+      return;
+    }
     auto [it, fresh] = watches_.try_emplace(token);
     Watch& w = it->second;
     if (fresh) {

@@ -54,7 +54,7 @@ class NotifyTable {
   // watch (filter, tree flag and buffer size of that request stay, as on Windows). Changes queued
   // since the last one complete it at once; otherwise it waits behind any earlier ones, cancellable
   // (STATUS_CANCELLED). A zero
-  // completion filter is STATUS_INVALID_PARAMETER.
+  // completion filter is STATUS_INVALID_PARAMETER for the first request.
   void watch(const FileKey& dir, uint64_t token, const IrpPtr& irp);
   // Changes made together (a rename's old and new name), each of `name` (a file or
   // directory) in the directory whose share-relative path is `parent_rel` ("" the root, "/"

@@ -24,10 +24,15 @@ void PvfsDriver::notify_rename(const std::string& from, const std::string& to, b
   if (notify_.watch_count() == 0) return;
   auto [from_parent, from_name] = rel_split(from);
   auto [to_parent, to_name] = rel_split(to);
-  notify_.report({{from_parent, from_name, notify_action::kRenamedOldName},
-                  {to_parent, to_name, notify_action::kRenamedNewName}},
-                 directory ? notify_filter::kDirName : notify_filter::kFileName,
-                 [this](const FileKey& k) { return names_.path(k); });
+  // Within one directory a rename is an old and a new name; a move to another directory is a
+  // removal from one and an addition to the other (as Windows reports it; notify.rec).
+  const bool same_dir = from_parent == to_parent;
+  notify_.report(
+      {{from_parent, from_name,
+        same_dir ? notify_action::kRenamedOldName : notify_action::kRemoved},
+       {to_parent, to_name, same_dir ? notify_action::kRenamedNewName : notify_action::kAdded}},
+      directory ? notify_filter::kDirName : notify_filter::kFileName,
+      [this](const FileKey& k) { return names_.path(k); });
 }
 
 void PvfsDriver::notify_name_change(const std::string& rel, uint32_t action, bool directory) {

@@ -2,6 +2,7 @@
 // something changes; the request goes async (interim STATUS_PENDING) and CANCEL reaches it.
 #include <algorithm>
 
+#include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/smb2_query.hpp"
 #include "srv/smb_connection.hpp"
 #include "srv/srv_async.hpp"
@@ -33,7 +34,12 @@ Task<NtStatus> handle_change_notify(SmbRequest& req) {
   args.buffer = buffer;
   CancelRegistration reg(req);
   auto st = co_await PendableIrpAwaitable(reg, conn.server().io(), o->handle, args, conn.loop());
-  if (!nt_success(st.status)) co_return st.status;
+  if (!nt_success(st.status)) {
+    log::debug("change notify fid ", r->file_id.volatile_id, " filter 0x", std::hex,
+               r->completion_filter, " flags 0x", r->flags, std::dec, " buffer ",
+               r->output_buffer_length, ": ", ntstatus_name(st.status));
+    co_return st.status;
+  }
   // STATUS_NOTIFY_ENUM_DIR and STATUS_NOTIFY_CLEANUP are successes with nothing to report.
   const size_t n = std::min<size_t>(st.information, buffer.size());
   smb2::ChangeNotifyResponse resp{std::span<const std::byte>(buffer).first(n)};

@@ -182,11 +182,22 @@ TEST_F(PvfsNotifyTest, CancelCleanupOverflowAndBadRequests) {
   ASSERT_TRUE(ready(after));
   EXPECT_EQ(after.result.get().status, NtStatus::NotifyEnumDir);
 
-  // A zero filter and a file instead of a directory are invalid.
+  // A zero filter cannot start a watch, and a file cannot be watched.
+  auto fresh =
+      must_open("d", access::kReadData, CreateDisposition::Open, create_option::kDirectoryFile);
   Watch zero;
-  watch(dir, zero, 0);
+  watch(fresh, zero, 0);
   ASSERT_TRUE(ready(zero));
   EXPECT_EQ(zero.result.get().status, NtStatus::InvalidParameter);
+  EXPECT_EQ(close(std::move(fresh)), NtStatus::Success);
+  // On a running watch a zero filter goes on with the first request's.
+  Watch zero_later;
+  watch(dir, zero_later, 0);
+  EXPECT_FALSE(ready(zero_later, 50));
+  auto g = must_open("d\\later.txt", access::kGenericAll, CreateDisposition::Create);
+  ASSERT_TRUE(ready(zero_later));
+  EXPECT_EQ(zero_later.result.get().status, NtStatus::Success);
+  EXPECT_EQ(close(std::move(g)), NtStatus::Success);
   Watch on_file;
   watch(f, on_file, nf::kFileName);
   ASSERT_TRUE(ready(on_file));

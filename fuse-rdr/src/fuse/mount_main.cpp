@@ -169,7 +169,7 @@ int mount_main(int argc, char** argv, const MountHooks& hooks) {
       ->allow_extra_args(false)
       ->type_name("OPTIONS");
   app.add_flag("-s", sloppy, "Ignore unknown options (mount(8) -s)");
-  app.add_flag("-f", fake, "Check everything but do not mount (mount(8) -f)");
+  app.add_flag("-f", fake, "Check the options and mount point, mount nothing (mount(8) -f)");
   app.add_flag("-v", verbose, "Say what happens");
   app.add_flag("-n", no_mtab, "Accepted for mount(8); there is no mtab to write");
   app.add_option("-t", type, "Accepted for mount(8): fuse.lwsmb");

@@ -1,6 +1,6 @@
 # Starts Samba's smbd on 127.0.0.1 with a throwaway config, for side-by-side runs and for the
 # client tests. Source after tests/interop/lib.sh (uses LW_USER, LW_PASS, lw_free_port).
-# smb_start_samba SHARE_DIR: sets SMB_TMP, SMB_PORT, SMB_PID.
+# smb_start_samba SHARE_DIR: sets SMB_TMP, SMB_PORT, SMB_PID. SMB_EXTRA_SHARES adds share sections.
 smb_start_samba() {
   local share=$1
   SMB_TMP=$(mktemp -d /tmp/lwsmb-samba-XXXXXX)
@@ -30,6 +30,7 @@ smb_start_samba() {
 [share]
   path = $share
   read only = no
+${SMB_EXTRA_SHARES:-}
 CONF
   printf '%s\n%s\n' "$LW_PASS" "$LW_PASS" | pdbedit -s "$SMB_TMP/smb.conf" -a -u "$LW_USER" -t >/dev/null
   # setsid: smbd signals its whole process group when it stops, which would take the caller along.

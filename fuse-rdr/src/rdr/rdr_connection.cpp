@@ -444,7 +444,7 @@ void RdrConnection::on_message(const IncomingMessage& m, std::vector<std::byte>*
         log::info("rdr: ", server_, ": bad signature on a response");
         st = NtStatus::AccessDenied;
       }
-    } else if (nt_success(st)) {
+    } else if (nt_success(st) || st == NtStatus::BufferOverflow) {  // both carry data
       log::info("rdr: ", server_, ": unsigned response on a signed session");
       st = NtStatus::AccessDenied;
     }

@@ -62,6 +62,12 @@ struct IoJob {
     }
     uint64_t total = 0;
     for (const auto& p : parts) {
+      // A message-mode pipe read that did not fit (MS-SMB2 3.3.4.4): the data came and the
+      // status says more is waiting; the reader sees both.
+      if (p.status == NtStatus::BufferOverflow) {
+        irp->complete(NtStatus::BufferOverflow, total + p.done);
+        return;
+      }
       if (!nt_success(p.status)) {
         if (total == 0) {
           irp->complete(p.status, 0);
@@ -89,14 +95,14 @@ Task<void> read_part(std::shared_ptr<RdrConnection> conn, RdrFile* f, std::share
   if (st == NtStatus::Success) {
     auto reply = co_await conn->call(std::move(msg), io_charge(*conn, dest.size()), f->tree.get());
     st = reply.status;
-    if (nt_success(st)) {
+    if (has_body(st)) {
       auto resp = smb2::decode_read_response(reply.msg);
       if (!resp || resp->data.size() > dest.size()) {
         st = NtStatus::InvalidNetworkResponse;
       } else {
         if (!resp->data.empty()) std::memcpy(dest.data(), resp->data.data(), resp->data.size());
         part.done = resp->data.size();
-        st = NtStatus::Success;
+        if (st != NtStatus::BufferOverflow) st = NtStatus::Success;
       }
     }
   }

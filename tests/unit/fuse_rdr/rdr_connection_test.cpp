@@ -539,3 +539,66 @@ TEST(RdrConnection, SilentPeerTimesOutDuringSetup) {
 }
 
 }  // namespace
+
+// A message-mode pipe (srvsvc on IPC$) answers a READ or FSCTL_PIPE_TRANSCEIVE whose buffer is
+// too small with STATUS_BUFFER_OVERFLOW and the part that fits (MS-SMB2 3.3.4.4): the data and
+// the status both reach the caller, which reads the rest next.
+TEST(RdrConnection, PipeReadAndTransceivePassBufferOverflowWithData) {
+  FakeServer server([&](Peer& p) {
+    p.handshake(16);
+    auto m = p.recv_message();
+    auto h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Ioctl);
+    auto io = smb2::decode_ioctl_request(m);
+    ASSERT_TRUE(io.ok());
+    EXPECT_EQ(io->ctl_code, fsctl_pipe::kTransceive);
+    EXPECT_EQ(io->flags, smb2::ioctl_flag::kIsFsctl);
+    EXPECT_EQ(io->input.size(), 5u);
+    EXPECT_EQ(io->max_output_response, 16u);
+    auto first = data_at(0, 16);
+    smb2::IoctlResponse ir;
+    ir.ctl_code = fsctl_pipe::kTransceive;
+    ir.file_id = kFileId;
+    ir.output = first;
+    p.reply(*h, static_cast<uint32_t>(NtStatus::BufferOverflow), ir);
+    // The rest of the message by READ: first 8 bytes (overflow again), then the last 4.
+    for (size_t n : {8u, 4u}) {
+      m = p.recv_message();
+      h = smb2::decode_header(m);
+      ASSERT_TRUE(h.ok());
+      ASSERT_EQ(h->command, smb2::Command::Read);
+      auto r = smb2::decode_read_request(m);
+      ASSERT_TRUE(r.ok());
+      auto d = data_at(16 + (n == 4u ? 8 : 0), n);
+      smb2::ReadResponse rr;
+      rr.data = d;
+      p.reply(*h, static_cast<uint32_t>(n == 8u ? NtStatus::BufferOverflow : NtStatus::Success),
+              rr);
+    }
+    m = p.recv_message();
+    h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    EXPECT_EQ(h->command, smb2::Command::Close);
+    p.reply(*h, 0, smb2::CloseResponse{});
+  });
+  Client client;
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  std::vector<std::byte> in(5, std::byte{1});
+  std::vector<std::byte> out(16);
+  auto st = client.io.fs_control(*f, fsctl_pipe::kTransceive, in, out);
+  EXPECT_EQ(st.status, NtStatus::BufferOverflow);
+  EXPECT_EQ(st.information, 16u);
+  EXPECT_EQ(out, data_at(0, 16));
+  std::vector<std::byte> buf(8);
+  st = client.io.read_file(*f, buf, 0);
+  EXPECT_EQ(st.status, NtStatus::BufferOverflow);
+  ASSERT_EQ(st.information, 8u);
+  EXPECT_EQ(buf, data_at(16, 8));
+  st = client.io.read_file(*f, buf, 0);
+  EXPECT_EQ(st.status, NtStatus::Success);
+  ASSERT_EQ(st.information, 4u);
+  EXPECT_EQ(std::vector<std::byte>(buf.begin(), buf.begin() + 4), data_at(24, 4));
+  EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
+}

@@ -133,7 +133,11 @@ int connect(const Common& c, Session& s) {
   auto st = s.io->register_driver("\\rdr", make_rdr_driver(std::move(opt)));
   if (!nt_success(st)) return fail("rdr", describe(st, 0));
   auto cl = SrvsvcClient::open(*s.io, *host, port);
-  if (!cl) return fail("//" + host->host + ":" + std::to_string(port), describe(cl.status(), 0));
+  if (!cl) {
+    const bool v6 = host->host.find(':') != std::string::npos;
+    return fail("//" + (v6 ? "[" + host->host + "]" : host->host) + ":" + std::to_string(port),
+                describe(cl.status(), 0));
+  }
   s.srvsvc = std::move(*cl);
   return 0;
 }

@@ -77,6 +77,10 @@ run_server() {
   out=$(PASSWD=$LW_PASS timeout 60 "$LWSMB" shares "//127.0.0.1:$port" -U "$LW_USER" </dev/null) ||
     lw_fail "$name: lwsmb shares with \$PASSWD failed"
   row "$out" docs Disk "Team documents here"
+  # No password anywhere: read from standard input when there is no terminal (setsid: none).
+  out=$(echo "$LW_PASS" | setsid -w timeout 60 "$LWSMB" shares "//127.0.0.1:$port" -U "$LW_USER") ||
+    lw_fail "$name: lwsmb shares with the password on stdin failed"
+  row "$out" docs Disk "Team documents here"
   out=$(timeout 60 "$LWSMB" server-info "//127.0.0.1" -p "$port" -U "$LW_USER%$LW_PASS" </dev/null) ||
     lw_fail "$name: server-info failed"
   echo "$out"

@@ -32,6 +32,15 @@ EXTRA_SHARES="
   comment = Not for browsing
   browseable = no
 "
+# Sixty more, so that the level 1 answer spans several DCE/RPC response fragments.
+for i in $(seq -w 1 60); do
+  EXTRA_SHARES+="
+[bulk$i]
+  path = $EXTRA
+  read only = yes
+  comment = Bulk share number $i with a longish comment
+"
+done
 LW_EXTRA_SHARES=$EXTRA_SHARES
 SMB_EXTRA_SHARES=$EXTRA_SHARES
 lw_start_server "$LWSERVER"
@@ -66,11 +75,13 @@ run_server() {
   echo "== $name (port $port)"
   out=$(timeout 60 "$LWSMB" shares "//127.0.0.1" -p "$port" -U "$LW_USER%$LW_PASS" </dev/null) ||
     lw_fail "$name: lwsmb shares failed"
-  echo "$out"
+  echo "$out" | grep -v bulk
   echo "$out" | grep -E '^	Sharename +Type +Comment$' >/dev/null || lw_fail "$name: no header"
   row "$out" share Disk
   row "$out" docs Disk "Team documents here"
   row "$out" 'IPC\$' IPC
+  [ "$(echo "$out" | grep -cE '^	bulk[0-9]+ +Disk +Bulk share number [0-9]+ with a longish comment$')" -eq 60 ] ||
+    lw_fail "$name: not all sixty bulk shares listed"
   if echo "$out" | grep -q secret; then lw_fail "$name: the browseable = no share is listed"; fi
 
   # //host:port form, the password from $PASSWD, server-info.

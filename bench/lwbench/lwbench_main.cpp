@@ -1,6 +1,8 @@
 // lwbench: throughput and metadata benchmark against any SMB2/3 server through the rdr client
 // driver, and side by side against a second server (--vs) with a table of medians and ratios.
 //   lwbench //127.0.0.1/share -U user%pass -p 4450 --vs //127.0.0.1/share -p2 4451 seqread meta
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -64,6 +66,18 @@ std::vector<std::string> normalize_args(int argc, char** argv) {
     args.push_back(a);
   }
   return args;  // CLI11 wants them in reverse order
+}
+
+// One progress line on stderr: rewritten in place on a terminal, one line per step otherwise
+// (logs and tests). An empty text ends it.
+void progress(const std::string& text) {
+  static const bool tty = ::isatty(STDERR_FILENO) == 1;
+  if (tty) {
+    std::fprintf(stderr, "\r\033[K%s%s", text.empty() ? "" : "lwbench: ", text.c_str());
+  } else if (!text.empty()) {
+    std::fprintf(stderr, "lwbench: %s\n", text.c_str());
+  }
+  std::fflush(stderr);
 }
 
 struct Options {
@@ -174,8 +188,7 @@ int run_all(Options& o) {
   size_t set_up = 0;
   try {
     for (auto& t : targets) {
-      std::fprintf(stderr, "lwbench: setup on %s (%s)\n", t->label().c_str(),
-                   t->spec().unc.c_str());
+      progress("setup on " + t->label() + " (" + t->spec().unc + ")");
       ++set_up;
       setup(*t, o.params, chosen);
     }
@@ -185,19 +198,22 @@ int run_all(Options& o) {
         for (size_t k = 0; k < targets.size(); ++k) {
           const size_t i = (r % 2 == 1) ? k : targets.size() - 1 - k;
           auto& t = *targets[i];
-          std::fprintf(stderr, "lwbench: round %u/%u: %s on %s\n", r, o.rounds, w.c_str(),
-                       t.label().c_str());
+          progress("round " + std::to_string(r) + "/" + std::to_string(o.rounds) + ": " + w +
+                   " on " + t.label());
           const double v = run(t, o.params, w);
           samples[w][i].push_back(v);
+          progress("");
           std::printf("round %u %-12s %s %12.1f %s\n", r, w.c_str(), t.label().c_str(), v,
                       workload(w).unit);
           std::fflush(stdout);
         }
       }
     }
+    progress("");
     print_table(targets, order, samples);
     if (!o.json.empty()) write_json(o, targets, order, samples);
   } catch (const BenchError& e) {
+    progress("");
     std::fprintf(stderr, "lwbench: %s\n", e.what());
     rc = 1;
   }

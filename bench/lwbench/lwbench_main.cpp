@@ -237,12 +237,15 @@ int main(int argc, char** argv) {
       "the median of each and the ratio A/B. Sizes take suffixes K, M, G (powers of 1024).\n"
       "MB/s means 10^6 bytes per second."};
   app.footer(help_workloads);
+  // A later option wins, so that scripts can append overrides (vs-samba.sh -- --qd 16).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", std::string("lwbench ") + LWSMB_VERSION);
   app.add_option("target", o.unc_a, "Server A as //host/share")->required();
   std::vector<std::string> names = {"all"};
   for (const auto& w : all_workloads()) names.push_back(w.name);
   app.add_option("workloads", o.workloads, "Workloads to run (see below)")
       ->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->check(CLI::IsMember(names));
   app.add_option("-U,--user", o.user_a, "Credentials for A as [DOMAIN\\]USER[%PASSWORD]");
   app.add_option("-p,--port", o.port_a, "TCP port of A")->capture_default_str();

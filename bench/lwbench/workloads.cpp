@@ -52,10 +52,18 @@ double stream_file(Target& t, const std::string& path, bool write, uint64_t size
   return seconds_since(t0);
 }
 
+// Setup writes the random-I/O file in requests of up to 1 MiB, so its size is a multiple of it.
+uint64_t rand_setup_io(const Params& p) {
+  return std::min<uint64_t>(p.rand_file_size, 1u << 20);
+}
+uint64_t rand_file_bytes(const Params& p) {
+  return p.rand_file_size / rand_setup_io(p) * rand_setup_io(p);
+}
+
 // The same pseudo-random offsets for every target and round, 4 KiB aligned.
 std::vector<uint64_t> random_offsets(const Params& p) {
   std::mt19937_64 rng(0x5eed);
-  const uint64_t blocks = std::max<uint64_t>(p.rand_file_size / kRandIo, 1);
+  const uint64_t blocks = std::max<uint64_t>(rand_file_bytes(p) / kRandIo, 1);
   std::vector<uint64_t> v(p.rand_ops);
   for (auto& o : v) o = (rng() % blocks) * kRandIo;
   return v;
@@ -259,8 +267,7 @@ void setup(Target& t, const Params& p, const std::set<std::string>& chosen) {
   if (wants(chosen, {"seqread", "concurrency"}))
     stream_file(t, t.work(kSeqFile), true, p.file_size, p.io_size, p.qd);
   if (wants(chosen, {"randread", "randwrite"})) {
-    const uint64_t io = std::min<uint64_t>(p.rand_file_size, 1u << 20);
-    stream_file(t, t.work(kRandFile), true, p.rand_file_size / io * io, io, 4);
+    stream_file(t, t.work(kRandFile), true, rand_file_bytes(p), rand_setup_io(p), 4);
   }
   if (wants(chosen, {"meta"})) {
     t.mkdir(t.work("meta"));

@@ -94,10 +94,12 @@ check_json "$LW_TMP/ab.json" A,B 2
 grep -q "round 2/2: listdir on B" "$LW_TMP/ab.err" || lw_fail "no progress line for B"
 lw_alive
 
-echo "== encrypted, one workload against both"
+echo "== encrypted, two workloads against both (a random-I/O file that is not a whole MiB)"
 out=$(bench //127.0.0.1/share -U "$LW_USER%$LW_PASS" -p "$LW_PORT" --vs //127.0.0.1/share \
-  -p2 "$SMB_PORT" --rounds 1 --seal "${tiny[@]}" seqread 2>&1) || lw_fail "sealed run failed: $out"
-grep -qE '^seqread +MB/s +[0-9.]+ +[0-9.]+ +[0-9.]+$' <<<"$out" || lw_fail "sealed: no row in $out"
+  -p2 "$SMB_PORT" --rounds 1 --seal "${tiny[@]}" --rand-file-size 1100K seqread randread 2>&1) ||
+  lw_fail "sealed run failed: $out"
+grep -qE '^seqread +MB/s +[0-9.]+ +[0-9.]+ +[0-9.]+$' <<<"$out" || lw_fail "sealed: no seqread row in $out"
+grep -qE '^randread +ops/s +[0-9.]+ +[0-9.]+ +[0-9.]+$' <<<"$out" || lw_fail "sealed: no randread row in $out"
 
 # Every run removed its scratch directory.
 left=$(find "$LW_TMP/share" -maxdepth 1 -name 'lwbench-*')

@@ -293,7 +293,7 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
       co_return;
     }
     if (h->command == smb2::Command::Cancel) {
-      handle_cancel(*this, *h, m);  // no response and no credit (MS-SMB2 3.3.5.16)
+      handle_cancel(*this, *h, m, encrypted.has_value());  // no response, no credit (3.3.5.16)
       continue;
     }
     const uint16_t charge = state_.dialect > smb2::dialect::kSmb202 ? h->credit_charge : 1;

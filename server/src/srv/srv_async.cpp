@@ -89,10 +89,13 @@ void CancelRegistration::irp_issued(const IrpPtr& irp) {
   if (entry_->cancelled) irp->cancel();
 }
 
-void handle_cancel(SmbConnection& conn, const smb2::Header& h, std::span<const std::byte> message) {
+void handle_cancel(SmbConnection& conn, const smb2::Header& h, std::span<const std::byte> message,
+                   bool encrypted) {
   auto& st = conn.state();
   auto sit = st.sessions.find(h.session_id);
-  if (sit != st.sessions.end() && !sit->second->signing_key.empty()) {
+  // A CANCEL that arrived inside a transform is authenticated by its decryption and carries
+  // no signature (MS-SMB2 3.3.5.2.4).
+  if (!encrypted && sit != st.sessions.end() && !sit->second->signing_key.empty()) {
     const Session& s = *sit->second;
     const bool is_signed = (h.flags & smb2::header_flag::kSigned) != 0;
     if (is_signed ? !auth::verify_message(message, s.signing_key, st.signing_algorithm)

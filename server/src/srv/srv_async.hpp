@@ -90,9 +90,10 @@ class PendableIrpAwaitable {
 // SMB2 CANCEL (MS-SMB2 3.3.5.16): finds the request by AsyncId (async form) or MessageId
 // (sync form) and cancels it. Sends nothing: the cancelled request answers for itself.
 // `message` is the CANCEL request itself: a signed one must carry a good signature, and on a
-// session that requires signing an unsigned one is dropped (MS-SMB2 3.3.5.2.4).
+// session that requires signing an unsigned one is dropped (MS-SMB2 3.3.5.2.4). `encrypted`:
+// it came inside a transform that decrypted, which stands in for the signature.
 void handle_cancel(SmbConnection& conn, const proto::smb2::Header& h,
-                   std::span<const std::byte> message);
+                   std::span<const std::byte> message, bool encrypted);
 
 // LOGOFF (MS-SMB2 3.3.5.6): closes the session's opens, cancels its requests still pending and
 // waits until each has answered (signed with the session's key, which still exists), so that

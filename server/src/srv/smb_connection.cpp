@@ -95,6 +95,12 @@ void SmbConnection::on_recv(int res) {
   post_recv();
 }
 
+namespace {
+// Messages up to this size get the Direct TCP header prepended (one send); larger ones send it
+// separately rather than moving the whole message.
+constexpr size_t kInlineFrameLimit = 64 * 1024;
+}  // namespace
+
 void SmbConnection::send_message(std::vector<std::byte> smb_message) {
   if (closed_) return;
   std::array<std::byte, 4> th{};
@@ -102,8 +108,25 @@ void SmbConnection::send_message(std::vector<std::byte> smb_message) {
     close();
     return;
   }
-  smb_message.insert(smb_message.begin(), th.begin(), th.end());
+  // A large message (a READ response) is not moved to make room for the 4-byte header: the
+  // header goes out as its own queue entry, in order.
+  if (smb_message.size() > kInlineFrameLimit) {
+    sendq_.emplace_back(th.begin(), th.end());
+  } else {
+    smb_message.insert(smb_message.begin(), th.begin(), th.end());
+  }
   sendq_.push_back(std::move(smb_message));
+  pump_send();
+}
+
+void SmbConnection::send_framed(std::vector<std::byte> framed) {
+  if (closed_) return;
+  if (framed.size() < 4 || !smb2::encode_transport_header(static_cast<uint32_t>(framed.size() - 4),
+                                                          std::span(framed).first<4>())) {
+    close();
+    return;
+  }
+  sendq_.push_back(std::move(framed));
   pump_send();
 }
 
@@ -424,12 +447,13 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
     (void)auth::sign_message(std::span(out).subspan(sgn.start, end - sgn.start), sgn.key, sgn.alg);
   }
   if (encrypted) {
-    auto sealed = encrypt_response(*encrypted, out);
+    auto sealed = encrypt_response(*encrypted, out, 4);
     if (!sealed) {
       close();
       co_return;
     }
-    out = std::move(*sealed);
+    send_framed(std::move(*sealed));
+    co_return;
   }
   send_message(std::move(out));
 }

@@ -36,6 +36,9 @@ class SmbConnection : public std::enable_shared_from_this<SmbConnection> {
 
   // Queues one transport message (the 4-byte header is added here).
   void send_message(std::vector<std::byte> smb_message);
+  // Like send_message, but the first 4 bytes of `framed` are room for the Direct TCP header
+  // (a transform message sealed in place behind it): nothing is moved.
+  void send_framed(std::vector<std::byte> framed);
 
  private:
   void post_recv();

@@ -69,15 +69,17 @@ void CancelRegistration::go_async() {
   if (!nt_success(smb2::encode_body(smb2::ErrorResponse{}, msg, 0))) return;
   if (!key.empty()) (void)auth::sign_message(msg, key, st.signing_algorithm);
   if (req_.encrypted) {  // MS-SMB2 3.3.4.1.4: as encrypted as the request
-    auto sealed = encrypt_response(*req_.encrypted, msg);
+    auto sealed = encrypt_response(*req_.encrypted, msg, 4);
     if (!sealed) {
       conn.close();
       return;
     }
-    msg = std::move(*sealed);
+    log::debug("connection ", conn.id(), ": mid ", rh.message_id, " goes async as ", async_id,
+               " (encrypted)");
+    conn.send_framed(std::move(*sealed));
+    return;
   }
-  log::debug("connection ", conn.id(), ": mid ", rh.message_id, " goes async as ", async_id,
-             req_.encrypted ? " (encrypted)" : "");
+  log::debug("connection ", conn.id(), ": mid ", rh.message_id, " goes async as ", async_id);
   conn.send_message(std::move(msg));
 }
 

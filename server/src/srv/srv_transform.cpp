@@ -49,7 +49,8 @@ std::optional<DecryptedRequest> decrypt_request(const ConnectionState& st,
 }
 
 std::optional<std::vector<std::byte>> encrypt_response(const DecryptedRequest& req,
-                                                       std::span<const std::byte> plain) {
+                                                       std::span<const std::byte> plain,
+                                                       size_t headroom) {
   if (req.response_key.empty() || plain.empty() || plain.size() > UINT32_MAX) return std::nullopt;
   const auto cipher = static_cast<auth::SmbCipher>(req.cipher);
   smb2::TransformHeader th;
@@ -62,16 +63,17 @@ std::optional<std::vector<std::byte>> encrypt_response(const DecryptedRequest& r
       1) {
     return std::nullopt;
   }
-  std::vector<std::byte> out(smb2::kTransformHeaderSize + plain.size());
+  std::vector<std::byte> buf(headroom + smb2::kTransformHeaderSize + plain.size());
+  const auto out = std::span(buf).subspan(headroom);
   std::copy(plain.begin(), plain.end(), out.begin() + smb2::kTransformHeaderSize);
   smb2::encode_transform_header(th, out);
   const auto aad =
       std::span<const std::byte>(out).subspan(kAadOffset, smb2::kTransformHeaderSize - kAadOffset);
   auto tag = auth::smb_encrypt(cipher, req.response_key, std::span(th.nonce).first(nonce_len), aad,
-                               std::span(out).subspan(smb2::kTransformHeaderSize));
+                               out.subspan(smb2::kTransformHeaderSize));
   if (!tag) return std::nullopt;
   std::copy(tag->begin(), tag->end(), out.begin() + 4);  // Signature follows ProtocolId
-  return out;
+  return buf;
 }
 
 }  // namespace lwsmb::server

@@ -27,8 +27,10 @@ std::optional<DecryptedRequest> decrypt_request(const ConnectionState& st,
                                                 std::span<const std::byte> msg);
 
 // The transform message carrying plain (a response or compound chain), under a fresh random
-// nonce. nullopt only when the cipher fails.
+// nonce, after `headroom` zero bytes (room for the Direct TCP header: the one copy of plain is
+// into the send buffer, sealed there in place). nullopt only when the cipher fails.
 std::optional<std::vector<std::byte>> encrypt_response(const DecryptedRequest& req,
-                                                       std::span<const std::byte> plain);
+                                                       std::span<const std::byte> plain,
+                                                       size_t headroom = 0);
 
 }  // namespace lwsmb::server

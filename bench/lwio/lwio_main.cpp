@@ -23,7 +23,8 @@ namespace {
 using namespace lwsmb;
 namespace fscc = lwsmb::proto::fscc;
 
-size_t kChunk = 1 << 20;  // --block
+size_t kChunk = 1 << 20;       // --block
+bool g_kerberos_only = false;  // --sec krb5
 
 // A plain reason for the errors a user meets when reaching a server (file-level errors keep
 // just their NTSTATUS name).
@@ -38,7 +39,8 @@ const char* plain_reason(NtStatus st) {
     case NtStatus::IoTimeout:
       return "no answer from the server";
     case NtStatus::LogonFailure:
-      return "logon failure (wrong user name or password)";
+      return g_kerberos_only ? "logon failure (no usable Kerberos ticket for cifs/SERVER; kinit?)"
+                             : "logon failure (wrong user name or password)";
     case NtStatus::AccountDisabled:
       return "account disabled";
     case NtStatus::BadNetworkName:
@@ -344,6 +346,17 @@ int main(int argc, char** argv) {
                  "\\rdr credentials as USER[%PASSWORD] (else $LWIO_USER, $LWIO_PASSWORD; "
                  "none: anonymous)");
   app.add_option("-W,--domain", domain, "\\rdr logon domain");
+  std::string sec = "ntlmssp", address;
+  app.add_option("--sec", sec,
+                 "\\rdr: authentication: ntlmssp, krb5 (Kerberos only, ticket from KRB5CCNAME) "
+                 "or krb5+ntlmssp (Kerberos, else NTLMSSP)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ntlmssp", "krb5", "krb5+ntlmssp"}));
+  app.add_flag_callback(
+      "-k,--kerberos", [&sec] { sec = "krb5"; }, "\\rdr: same as --sec krb5");
+  app.add_option("-I,--ip", address,
+                 "\\rdr: connect to this IP address instead of resolving the server name "
+                 "(the name is still used for Kerberos: cifs/NAME)");
   app.add_flag("--sign", sign, "\\rdr: require SMB signing");
   app.add_flag("--seal", seal, "\\rdr: require SMB3 encryption");
   app.add_option("--vers", vers, "\\rdr: highest dialect: 2.0, 2.1, 3.0, 3.02, 3.1.1")
@@ -412,6 +425,10 @@ int main(int argc, char** argv) {
     ropt.credentials.user = ropt.credentials.user.substr(bs + 1);
   }
   if (!domain.empty()) ropt.credentials.domain = domain;
+  ropt.credentials.kerberos = sec != "ntlmssp";
+  ropt.credentials.ntlm = sec != "krb5";
+  g_kerberos_only = sec == "krb5";
+  ropt.address = address;
   ropt.sign = sign;
   ropt.seal = seal;
   ropt.rsize = rsize;

@@ -150,7 +150,9 @@ Task<NtStatus> RdrConnection::tcp_connect() {
   addrinfo* res = nullptr;
   // A blocking lookup on the loop thread: numeric addresses return at once; names are looked
   // up once per connection.
-  int rc = ::getaddrinfo(server_.c_str(), std::to_string(port_).c_str(), &hints, &res);
+  const std::string& host = options_.address.empty() ? server_ : options_.address;
+  if (!options_.address.empty()) hints.ai_flags |= AI_NUMERICHOST;
+  int rc = ::getaddrinfo(host.c_str(), std::to_string(port_).c_str(), &hints, &res);
   if (rc != 0 || !res) co_return NtStatus::BadNetworkPath;
   std::vector<std::pair<sockaddr_storage, socklen_t>> addrs;
   std::vector<int> families;
@@ -214,7 +216,7 @@ Task<NtStatus> RdrConnection::session_setup() {
   std::unique_ptr<RdrAuthenticator> mech;
   if (c.kerberos) mech = make_kerberos_authenticator(c, server_);
   if (!mech) {
-    if (!c.ntlm) co_return NtStatus::NotSupported;  // sec=krb5 only, and no Kerberos yet
+    if (!c.ntlm) co_return NtStatus::LogonFailure;  // no mechanism allowed
     mech = make_ntlm_authenticator(c);
   }
   const bool anonymous = mech->anonymous();

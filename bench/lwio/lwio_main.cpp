@@ -25,6 +25,7 @@ namespace fscc = lwsmb::proto::fscc;
 
 size_t kChunk = 1 << 20;       // --block
 bool g_kerberos_only = false;  // --sec krb5
+unsigned g_pause_ms = 0;       // --pause-ms
 
 // A plain reason for the errors a user meets when reaching a server (file-level errors keep
 // just their NTSTATUS name).
@@ -214,6 +215,7 @@ int cmd_cp(IoManager& io, const std::string& src, const std::string& dst) {
     if (!nt_success(r.status)) return fail("cp", src, r.status);
     const uint64_t next = off + r.information;
     pending = start_read(bufs[cur ^ 1], next);
+    if (g_pause_ms && off > 0) ::usleep(g_pause_ms * 1000u);
     auto w = io.write_file(*out, std::span(bufs[cur]).first(r.information), off);
     if (!nt_success(w.status) || w.information != r.information) {
       pending->wait();  // the buffer it fills must outlive it
@@ -365,6 +367,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(4096u, 8u << 20));
   app.add_option("--wsize", wsize, "\\rdr: largest WRITE per request")
       ->check(CLI::Range(4096u, 8u << 20));
+  app.add_option("--pause-ms", g_pause_ms,
+                 "cp: pause before each block after the first (tests that act during a copy)")
+      ->check(CLI::Range(0u, 60000u));
   app.add_option("--block", block,
                  "Bytes per read/write IRP in cp and cat (default 1 MiB, 16 MiB for \\rdr)")
       ->check(CLI::Range(size_t{4096}, size_t{256} << 20));

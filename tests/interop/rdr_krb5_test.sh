@@ -64,6 +64,21 @@ out=$(lwio -k --seal cat "$R\\hello.txt")
 echo "ok kerberos sealed cp and cat"
 grep -q "session for '$LW_USER'" "$LW_TMP/lwserver.log" || lw_fail "no session logged"
 
+# The session ends with a 6-second ticket (STATUS_NETWORK_SESSION_EXPIRED); rdr re-authenticates
+# with the ticket renewed meanwhile and replays the request: a copy paced at one 1 MiB block
+# every 3.5 s opens the file at once and writes its last block after the session expired.
+head -c 3000000 /dev/urandom >"$W/slow.src"
+kdc_kinit "$LW_USER" "$LW_PASS" -l 6s || lw_fail "kinit -l 6s failed"
+(sleep 2 && kdc_kinit "$LW_USER" "$LW_PASS") &
+renew=$!
+lwio -k --block 1048576 --pause-ms 3500 cp "\\pvfs$W/slow.src" "$R\\slow.bin" ||
+  lw_fail "copy across the session expiry"
+wait "$renew" || lw_fail "renewing kinit failed"
+cmp "$W/slow.src" "$LW_TMP/share/slow.bin" || lw_fail "slow copy differs"
+grep -q "session re-authenticated for '$LW_USER'" "$LW_TMP/lwserver.log" ||
+  lw_fail "no re-authentication logged"
+echo "ok session expired, re-authenticated and replayed"
+
 # A ticket for a service lwserver has no key for: refused, even though the KDC issued it.
 expect_fail "ticket for another service" "logon failure" \
   lwio -k ls "\\rdr\\other.$KDC_HOST:$LW_PORT\\share"

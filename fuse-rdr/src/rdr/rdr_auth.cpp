@@ -85,6 +85,7 @@ class KerberosAuthenticator : public RdrAuthenticator {
     return {k.begin(), k.end()};
   }
   bool anonymous() const override { return false; }
+  bool kerberos() const override { return spnego_.used_kerberos(); }
 
  private:
   auth::KerberosInitiatorConfig krb5_config(const RdrCredentials& c, const std::string& server) {

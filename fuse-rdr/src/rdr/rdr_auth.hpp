@@ -27,6 +27,8 @@ class RdrAuthenticator {
   virtual std::vector<std::byte> session_key() const = 0;
   // True for an anonymous logon (no key, no signing).
   virtual bool anonymous() const = 0;
+  // True when Kerberos logged on: the session then ends with the ticket and is re-authenticated.
+  virtual bool kerberos() const { return false; }
 };
 
 // SPNEGO over NTLMSSP (auth::SpnegoClient); anonymous when the user name is empty.

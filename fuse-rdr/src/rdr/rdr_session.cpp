@@ -211,7 +211,7 @@ Task<NtStatus> RdrConnection::negotiate() {
   co_return NtStatus::Success;
 }
 
-Task<NtStatus> RdrConnection::session_setup() {
+Task<NtStatus> RdrConnection::session_setup(bool reauth) {
   const auto& c = options_.credentials;
   std::unique_ptr<RdrAuthenticator> mech;
   if (c.kerberos) mech = make_kerberos_authenticator(c, server_);
@@ -223,6 +223,8 @@ Task<NtStatus> RdrConnection::session_setup() {
   auto tok = mech->initial(neg_.security_buffer);
   if (!tok) co_return tok.status();
   auth::PreauthHash pre = conn_preauth_;
+  // A re-authentication's hash feeds nothing: the session keeps its keys.
+  auth::PreauthHash* hash = reauth ? nullptr : &pre;
   const uint8_t mode = smb2::security_mode::kSigningEnabled |
                        (options_.sign ? smb2::security_mode::kSigningRequired : 0);
   for (int round = 0; round < 6; ++round) {
@@ -233,16 +235,16 @@ Task<NtStatus> RdrConnection::session_setup() {
     h.command = smb2::Command::SessionSetup;
     std::vector<std::byte> msg;
     if (smb2::append_message(h, r, msg) != NtStatus::Success) co_return NtStatus::InternalError;
-    auto reply = co_await call(std::move(msg), 1, nullptr, nullptr, &pre);
+    auto reply = co_await call_once(std::move(msg), 1, nullptr, nullptr, hash);
     if (reply.msg.empty()) co_return reply.status;
     if (reply.status != NtStatus::MoreProcessingRequired && !nt_success(reply.status)) {
       co_return reply.status;
     }
     auto rs = smb2::decode_session_setup_response(reply.msg);
     if (!rs) co_return NtStatus::InvalidNetworkResponse;
-    session_id_ = reply.header.session_id;
+    if (!reauth) session_id_ = reply.header.session_id;
     if (reply.status == NtStatus::MoreProcessingRequired) {
-      pre.update(reply.msg);
+      if (!reauth) pre.update(reply.msg);
       tok = mech->step(rs->security_buffer);
       if (!tok) co_return tok.status();
       continue;
@@ -251,6 +253,15 @@ Task<NtStatus> RdrConnection::session_setup() {
     if (!rs->security_buffer.empty() && !mech->done()) {
       auto fin = mech->step(rs->security_buffer);
       if (!fin) co_return fin.status();
+    }
+    if (reauth) {
+      // Same keys as before: a signed final response must verify with them.
+      if ((reply.header.flags & smb2::header_flag::kSigned) && !signing_key_.empty() &&
+          !auth::verify_message(reply.msg, signing_key_, neg_.signing)) {
+        log::info("rdr: ", server_, ": bad signature on the re-authentication response");
+        co_return NtStatus::AccessDenied;
+      }
+      co_return NtStatus::Success;
     }
     const bool nobody =
         anonymous ||
@@ -287,6 +298,7 @@ Task<NtStatus> RdrConnection::session_setup() {
       if (encrypt_all_ && encryption_key_.empty()) co_return NtStatus::NotSupported;
     }
     session_valid_ = true;
+    kerberos_session_ = !nobody && mech->kerberos();
     co_return NtStatus::Success;
   }
   co_return NtStatus::LogonFailure;

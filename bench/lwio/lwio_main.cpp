@@ -23,7 +23,9 @@ namespace {
 using namespace lwsmb;
 namespace fscc = lwsmb::proto::fscc;
 
-size_t kChunk = 1 << 20;  // --block
+size_t kChunk = 1 << 20;       // --block
+bool g_kerberos_only = false;  // --sec krb5
+unsigned g_pause_ms = 0;       // --pause-ms
 
 // A plain reason for the errors a user meets when reaching a server (file-level errors keep
 // just their NTSTATUS name).
@@ -38,7 +40,8 @@ const char* plain_reason(NtStatus st) {
     case NtStatus::IoTimeout:
       return "no answer from the server";
     case NtStatus::LogonFailure:
-      return "logon failure (wrong user name or password)";
+      return g_kerberos_only ? "logon failure (no usable Kerberos ticket for cifs/SERVER; kinit?)"
+                             : "logon failure (wrong user name or password)";
     case NtStatus::AccountDisabled:
       return "account disabled";
     case NtStatus::BadNetworkName:
@@ -212,6 +215,7 @@ int cmd_cp(IoManager& io, const std::string& src, const std::string& dst) {
     if (!nt_success(r.status)) return fail("cp", src, r.status);
     const uint64_t next = off + r.information;
     pending = start_read(bufs[cur ^ 1], next);
+    if (g_pause_ms && off > 0) ::usleep(g_pause_ms * 1000u);
     auto w = io.write_file(*out, std::span(bufs[cur]).first(r.information), off);
     if (!nt_success(w.status) || w.information != r.information) {
       pending->wait();  // the buffer it fills must outlive it
@@ -344,6 +348,17 @@ int main(int argc, char** argv) {
                  "\\rdr credentials as USER[%PASSWORD] (else $LWIO_USER, $LWIO_PASSWORD; "
                  "none: anonymous)");
   app.add_option("-W,--domain", domain, "\\rdr logon domain");
+  std::string sec = "ntlmssp", address;
+  app.add_option("--sec", sec,
+                 "\\rdr: authentication: ntlmssp, krb5 (Kerberos only, ticket from KRB5CCNAME) "
+                 "or krb5+ntlmssp (Kerberos, else NTLMSSP)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ntlmssp", "krb5", "krb5+ntlmssp"}));
+  app.add_flag_callback(
+      "-k,--kerberos", [&sec] { sec = "krb5"; }, "\\rdr: same as --sec krb5");
+  app.add_option("-I,--ip", address,
+                 "\\rdr: connect to this IP address instead of resolving the server name "
+                 "(the name is still used for Kerberos: cifs/NAME)");
   app.add_flag("--sign", sign, "\\rdr: require SMB signing");
   app.add_flag("--seal", seal, "\\rdr: require SMB3 encryption");
   app.add_option("--vers", vers, "\\rdr: highest dialect: 2.0, 2.1, 3.0, 3.02, 3.1.1")
@@ -352,6 +367,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(4096u, 8u << 20));
   app.add_option("--wsize", wsize, "\\rdr: largest WRITE per request")
       ->check(CLI::Range(4096u, 8u << 20));
+  app.add_option("--pause-ms", g_pause_ms,
+                 "cp: pause before each block after the first (tests that act during a copy)")
+      ->check(CLI::Range(0u, 60000u));
   app.add_option("--block", block,
                  "Bytes per read/write IRP in cp and cat (default 1 MiB, 16 MiB for \\rdr)")
       ->check(CLI::Range(size_t{4096}, size_t{256} << 20));
@@ -412,6 +430,10 @@ int main(int argc, char** argv) {
     ropt.credentials.user = ropt.credentials.user.substr(bs + 1);
   }
   if (!domain.empty()) ropt.credentials.domain = domain;
+  ropt.credentials.kerberos = sec != "ntlmssp";
+  ropt.credentials.ntlm = sec != "krb5";
+  g_kerberos_only = sec == "krb5";
+  ropt.address = address;
   ropt.sign = sign;
   ropt.seal = seal;
   ropt.rsize = rsize;

@@ -1,6 +1,6 @@
 // The security mechanism behind SESSION_SETUP (MS-SMB2 3.2.4.2.3, 3.2.5.3): SPNEGO tokens in,
-// SPNEGO tokens out, a session key at the end. NTLMSSP is here now; Kerberos (GSSAPI) plugs in
-// through make_kerberos_authenticator().
+// SPNEGO tokens out, a session key at the end: NTLMSSP, or Kerberos (GSSAPI) through
+// make_kerberos_authenticator().
 #pragma once
 
 #include <cstddef>
@@ -27,15 +27,17 @@ class RdrAuthenticator {
   virtual std::vector<std::byte> session_key() const = 0;
   // True for an anonymous logon (no key, no signing).
   virtual bool anonymous() const = 0;
+  // True when Kerberos logged on: the session then ends with the ticket and is re-authenticated.
+  virtual bool kerberos() const { return false; }
 };
 
 // SPNEGO over NTLMSSP (auth::SpnegoClient); anonymous when the user name is empty.
 std::unique_ptr<RdrAuthenticator> make_ntlm_authenticator(const RdrCredentials& credentials);
 
-// Kerberos hook (sec=krb5): returns nullptr until the auth module has a GSSAPI client. Then
-// session_setup() uses it first whenever credentials.kerberos is set, and falls back to NTLMSSP
-// when it returns nullptr and credentials.ntlm allows it. `server` is the host name for the
-// service principal cifs/SERVER.
+// sec=krb5 (credentials.kerberos): SPNEGO offering {MS-krb5, krb5, NTLMSSP} with an AP-REQ for
+// cifs/SERVER from credentials.ccache (default: KRB5CCNAME). Without a ticket, or when the server
+// picks NTLMSSP, it continues with NTLMSSP if credentials.ntlm allows it and otherwise fails
+// with STATUS_LOGON_FAILURE. nullptr when credentials.kerberos is not set.
 std::unique_ptr<RdrAuthenticator> make_kerberos_authenticator(const RdrCredentials& credentials,
                                                               const std::string& server);
 

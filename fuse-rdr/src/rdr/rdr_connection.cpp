@@ -87,9 +87,76 @@ struct ReplyWait {
 };
 }  // namespace
 
+bool RdrConnection::may_expire(const std::vector<std::byte>& msg) const {
+  if (!kerberos_session_ || !session_valid_) return false;
+  auto hr = smb2::decode_header(msg);
+  return hr && hr->command != smb2::Command::Negotiate &&
+         hr->command != smb2::Command::SessionSetup && hr->command != smb2::Command::Cancel;
+}
+
+Task<NtStatus> RdrConnection::reauthenticate() {
+  auto self = shared_from_this();
+  if (reauth_) {
+    auto ev = reauth_;
+    NtStatus shared = co_await ev->wait();
+    co_return shared;
+  }
+  auto ev = std::make_shared<RdrEvent>(loop_);
+  reauth_ = ev;
+  log::info("rdr: ", server_, ": session expired, re-authenticating");
+  NtStatus st = co_await session_setup(true);
+  if (st != NtStatus::Success) {
+    log::info("rdr: ", server_, ": re-authentication failed: ", ntstatus_name(st));
+  }
+  if (reauth_ == ev) reauth_.reset();
+  ev->set(st);
+  co_return st;
+}
+
 Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
                                    std::shared_ptr<RdrCallTicket> ticket,
                                    auth::PreauthHash* preauth) {
+  auto self = shared_from_this();
+  if (preauth || !may_expire(msg)) {
+    co_return co_await call_once(std::move(msg), charge, tree, std::move(ticket), preauth);
+  }
+  // Kept for a replay: a Kerberos session ends with its ticket.
+  std::vector<std::byte> keep = msg;
+  RdrReply r = co_await call_once(std::move(msg), charge, tree, ticket, nullptr);
+  for (int attempt = 0; attempt < 2 && r.status == NtStatus::NetworkSessionExpired && !dead_;
+       ++attempt) {
+    NtStatus st = co_await reauthenticate();
+    if (st != NtStatus::Success) break;
+    std::vector<std::byte> again = keep;
+    RdrReply next = co_await call_once(std::move(again), charge, tree, ticket, nullptr);
+    r = std::move(next);
+  }
+  co_return r;
+}
+
+Task<std::vector<RdrReply>> RdrConnection::call_compound(std::vector<std::vector<std::byte>> msgs,
+                                                         const RdrTree* tree) {
+  auto self = shared_from_this();
+  if (msgs.empty() || !may_expire(msgs.front())) {
+    co_return co_await call_compound_once(std::move(msgs), tree);
+  }
+  auto keep = msgs;
+  auto r = co_await call_compound_once(std::move(msgs), tree);
+  for (int attempt = 0;
+       attempt < 2 && !r.empty() && r.front().status == NtStatus::NetworkSessionExpired && !dead_;
+       ++attempt) {
+    NtStatus st = co_await reauthenticate();
+    if (st != NtStatus::Success) break;
+    std::vector<std::vector<std::byte>> again = keep;
+    auto next = co_await call_compound_once(std::move(again), tree);
+    r = std::move(next);
+  }
+  co_return r;
+}
+
+Task<RdrReply> RdrConnection::call_once(std::vector<std::byte> msg, uint32_t charge,
+                                        const RdrTree* tree, std::shared_ptr<RdrCallTicket> ticket,
+                                        auth::PreauthHash* preauth) {
   auto self = shared_from_this();
   RdrReply failed;
   if (charge == 0) charge = 1;
@@ -115,8 +182,8 @@ Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, 
   co_return std::move(w.reply);
 }
 
-Task<std::vector<RdrReply>> RdrConnection::call_compound(std::vector<std::vector<std::byte>> msgs,
-                                                         const RdrTree* tree) {
+Task<std::vector<RdrReply>> RdrConnection::call_compound_once(
+    std::vector<std::vector<std::byte>> msgs, const RdrTree* tree) {
   auto self = shared_from_this();
   const uint32_t n = static_cast<uint32_t>(msgs.size());
   std::vector<RdrReply> replies(n);

@@ -84,7 +84,9 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
 
   // Sends one request (header and body as append_message() built it; the header's ids, credits
   // and flags are filled in here) charged `charge` credits, and waits for its final response.
-  // tree may be null (session-level requests).
+  // tree may be null (session-level requests). On a session that can expire (Kerberos), an
+  // answer of STATUS_NETWORK_SESSION_EXPIRED re-authenticates the session (MS-SMB2 3.2.5.1.x,
+  // 3.2.4.2.3) and sends the request again; when that fails the caller gets the expiry status.
   Task<RdrReply> call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
                       std::shared_ptr<RdrCallTicket> ticket = nullptr,
                       auth::PreauthHash* preauth = nullptr);
@@ -113,11 +115,21 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   };
   enum class State { New, Connecting, Ready, Failed };
 
+  Task<RdrReply> call_once(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
+                           std::shared_ptr<RdrCallTicket> ticket, auth::PreauthHash* preauth);
+  Task<std::vector<RdrReply>> call_compound_once(std::vector<std::vector<std::byte>> msgs,
+                                                 const RdrTree* tree);
+  // Whether a request may be kept for a replay after re-authentication.
+  bool may_expire(const std::vector<std::byte>& msg) const;
+  // One re-authentication at a time; concurrent callers share its outcome.
+  Task<NtStatus> reauthenticate();
+
   Task<NtStatus> establish();
   Task<void> setup_watchdog(std::shared_ptr<RdrConnection> self);
   Task<NtStatus> tcp_connect();
   Task<NtStatus> negotiate();
-  Task<NtStatus> session_setup();
+  // reauth: a new exchange on the live session; its keys stay (MS-SMB2 3.2.5.3.1).
+  Task<NtStatus> session_setup(bool reauth = false);
   Task<void> echo_loop(std::shared_ptr<RdrConnection> self);
   Task<NtStatus> validate_negotiate(const RdrTree& tree);
 
@@ -160,6 +172,8 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   bool session_valid_ = false;
   bool signing_required_ = false;
   bool encrypt_all_ = false;
+  bool kerberos_session_ = false;     // the session can expire with its ticket
+  std::shared_ptr<RdrEvent> reauth_;  // set while a re-authentication runs
   std::vector<std::byte> signing_key_;
   std::vector<std::byte> encryption_key_;  // client to server
   std::vector<std::byte> decryption_key_;  // server to client

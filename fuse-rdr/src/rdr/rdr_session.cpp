@@ -150,7 +150,9 @@ Task<NtStatus> RdrConnection::tcp_connect() {
   addrinfo* res = nullptr;
   // A blocking lookup on the loop thread: numeric addresses return at once; names are looked
   // up once per connection.
-  int rc = ::getaddrinfo(server_.c_str(), std::to_string(port_).c_str(), &hints, &res);
+  const std::string& host = options_.address.empty() ? server_ : options_.address;
+  if (!options_.address.empty()) hints.ai_flags |= AI_NUMERICHOST;
+  int rc = ::getaddrinfo(host.c_str(), std::to_string(port_).c_str(), &hints, &res);
   if (rc != 0 || !res) co_return NtStatus::BadNetworkPath;
   std::vector<std::pair<sockaddr_storage, socklen_t>> addrs;
   std::vector<int> families;
@@ -209,18 +211,20 @@ Task<NtStatus> RdrConnection::negotiate() {
   co_return NtStatus::Success;
 }
 
-Task<NtStatus> RdrConnection::session_setup() {
+Task<NtStatus> RdrConnection::session_setup(bool reauth) {
   const auto& c = options_.credentials;
   std::unique_ptr<RdrAuthenticator> mech;
   if (c.kerberos) mech = make_kerberos_authenticator(c, server_);
   if (!mech) {
-    if (!c.ntlm) co_return NtStatus::NotSupported;  // sec=krb5 only, and no Kerberos yet
+    if (!c.ntlm) co_return NtStatus::LogonFailure;  // no mechanism allowed
     mech = make_ntlm_authenticator(c);
   }
   const bool anonymous = mech->anonymous();
   auto tok = mech->initial(neg_.security_buffer);
   if (!tok) co_return tok.status();
   auth::PreauthHash pre = conn_preauth_;
+  // A re-authentication's hash feeds nothing: the session keeps its keys.
+  auth::PreauthHash* hash = reauth ? nullptr : &pre;
   const uint8_t mode = smb2::security_mode::kSigningEnabled |
                        (options_.sign ? smb2::security_mode::kSigningRequired : 0);
   for (int round = 0; round < 6; ++round) {
@@ -231,16 +235,16 @@ Task<NtStatus> RdrConnection::session_setup() {
     h.command = smb2::Command::SessionSetup;
     std::vector<std::byte> msg;
     if (smb2::append_message(h, r, msg) != NtStatus::Success) co_return NtStatus::InternalError;
-    auto reply = co_await call(std::move(msg), 1, nullptr, nullptr, &pre);
+    auto reply = co_await call_once(std::move(msg), 1, nullptr, nullptr, hash);
     if (reply.msg.empty()) co_return reply.status;
     if (reply.status != NtStatus::MoreProcessingRequired && !nt_success(reply.status)) {
       co_return reply.status;
     }
     auto rs = smb2::decode_session_setup_response(reply.msg);
     if (!rs) co_return NtStatus::InvalidNetworkResponse;
-    session_id_ = reply.header.session_id;
+    if (!reauth) session_id_ = reply.header.session_id;
     if (reply.status == NtStatus::MoreProcessingRequired) {
-      pre.update(reply.msg);
+      if (!reauth) pre.update(reply.msg);
       tok = mech->step(rs->security_buffer);
       if (!tok) co_return tok.status();
       continue;
@@ -249,6 +253,15 @@ Task<NtStatus> RdrConnection::session_setup() {
     if (!rs->security_buffer.empty() && !mech->done()) {
       auto fin = mech->step(rs->security_buffer);
       if (!fin) co_return fin.status();
+    }
+    if (reauth) {
+      // Same keys as before: a signed final response must verify with them.
+      if ((reply.header.flags & smb2::header_flag::kSigned) && !signing_key_.empty() &&
+          !auth::verify_message(reply.msg, signing_key_, neg_.signing)) {
+        log::info("rdr: ", server_, ": bad signature on the re-authentication response");
+        co_return NtStatus::AccessDenied;
+      }
+      co_return NtStatus::Success;
     }
     const bool nobody =
         anonymous ||
@@ -285,6 +298,7 @@ Task<NtStatus> RdrConnection::session_setup() {
       if (encrypt_all_ && encryption_key_.empty()) co_return NtStatus::NotSupported;
     }
     session_valid_ = true;
+    kerberos_session_ = !nobody && mech->kerberos();
     co_return NtStatus::Success;
   }
   co_return NtStatus::LogonFailure;

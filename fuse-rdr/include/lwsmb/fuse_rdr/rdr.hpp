@@ -30,14 +30,23 @@ namespace lwsmb::fuse_rdr {
 struct RdrCredentials {
   std::string user;  // empty: anonymous
   std::string password;
-  std::string domain;     // empty: the server's
-  bool kerberos = false;  // sec=krb5: GSSAPI with the default credential cache
-  bool ntlm = true;       // sec=ntlmssp (also the fallback when kerberos is set and allowed)
+  std::string domain;  // empty: the server's
+  // sec=krb5: SPNEGO with a Kerberos AP-REQ for the service cifs/SERVER (SERVER as written in
+  // the path), the ticket taken from the credential cache. With ntlm also set, a missing ticket
+  // (or a server without krb5) falls back to NTLMSSP with user/password; without it, that is
+  // STATUS_LOGON_FAILURE.
+  bool kerberos = false;
+  bool ntlm = true;    // sec=ntlmssp (also the fallback when kerberos is set and allowed)
+  std::string ccache;  // e.g. "FILE:/tmp/krb5cc_1000"; empty: the default (KRB5CCNAME)
 };
 
 struct RdrOptions {
   RdrCredentials credentials;
   uint16_t default_port = 445;
+  // Connect to this address (numeric IPv4/IPv6) instead of resolving the path's SERVER name; the
+  // name still picks the connection, the Kerberos service principal and the tree connect path
+  // (like smbclient -I). Empty: resolve SERVER.
+  std::string address;
   uint16_t min_dialect = 0x0202;  // vers=: 2.0 -> 0x0202, 2.1 -> 0x0210, 3.0 -> 0x0300,
   uint16_t max_dialect = 0x0311;  //        3.02 -> 0x0302, 3.1.1 -> 0x0311
   bool sign = false;              // require signing even where the server does not

@@ -22,21 +22,33 @@ std::unique_ptr<FILE, FileCloser> g_file;
 
 const char* level_name(Level l) {
   switch (l) {
-    case Level::Error: return "error";
-    case Level::Warning: return "warning";
-    case Level::Notice: return "notice";
-    case Level::Info: return "info";
-    case Level::Debug: return "debug";
-    case Level::Trace: return "trace";
+    case Level::Error:
+      return "error";
+    case Level::Warning:
+      return "warning";
+    case Level::Notice:
+      return "notice";
+    case Level::Info:
+      return "info";
+    case Level::Debug:
+      return "debug";
+    case Level::Trace:
+      return "trace";
   }
   return "?";
 }
 
 }  // namespace
 
-void set_level(Level level) { g_level.store(static_cast<int>(level)); }
-Level level() { return static_cast<Level>(g_level.load()); }
-bool enabled(Level l) { return static_cast<int>(l) <= g_level.load(std::memory_order_relaxed); }
+void set_level(Level level) {
+  g_level.store(static_cast<int>(level));
+}
+Level level() {
+  return static_cast<Level>(g_level.load());
+}
+bool enabled(Level l) {
+  return static_cast<int>(l) <= g_level.load(std::memory_order_relaxed);
+}
 
 bool set_file(const std::string& path) {
   std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "ae"));

@@ -15,9 +15,9 @@
 #include "pvfs/pvfs_ccb.hpp"
 #include "pvfs/pvfs_fd.hpp"
 #include "pvfs/pvfs_name_table.hpp"
-#include "pvfs/pvfs_path.hpp"
 #include "pvfs/pvfs_notify.hpp"
 #include "pvfs/pvfs_oplock.hpp"
+#include "pvfs/pvfs_path.hpp"
 #include "pvfs/share_access.hpp"
 
 namespace lwsmb::server::pvfs {

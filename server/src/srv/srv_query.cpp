@@ -6,8 +6,8 @@
 #include "lwsmb/proto/smb2_file.hpp"
 #include "lwsmb/proto/smb2_query.hpp"
 #include "srv/smb_connection.hpp"
-#include "srv/srv_oplock.hpp"
 #include "srv/srv_ipc.hpp"
+#include "srv/srv_oplock.hpp"
 #include "srv/srv_request.hpp"
 #include "srv/srv_server.hpp"
 

@@ -32,7 +32,8 @@ Result<smb2::TransformHeader> checked_header(std::span<const std::byte> frame) {
 }  // namespace
 
 Result<std::vector<std::byte>> seal_message(SmbCipher cipher, std::span<const std::byte> key,
-                                            uint64_t session_id, std::span<const std::byte> plain) {
+                                            uint64_t session_id, std::span<const std::byte> plain,
+                                            size_t headroom) {
   if (!is_known_cipher(static_cast<uint16_t>(cipher)) || key.size() != cipher_key_size(cipher) ||
       plain.empty() || plain.size() > UINT32_MAX) {
     return NtStatus::InvalidParameter;
@@ -46,16 +47,17 @@ Result<std::vector<std::byte>> seal_message(SmbCipher cipher, std::span<const st
       1) {
     return NtStatus::InternalError;
   }
-  std::vector<std::byte> out(smb2::kTransformHeaderSize + plain.size());
+  std::vector<std::byte> buf(headroom + smb2::kTransformHeaderSize + plain.size());
+  const auto out = std::span(buf).subspan(headroom);
   std::copy(plain.begin(), plain.end(), out.begin() + smb2::kTransformHeaderSize);
   smb2::encode_transform_header(th, out);
   const auto aad =
       std::span<const std::byte>(out).subspan(kAadOffset, smb2::kTransformHeaderSize - kAadOffset);
   auto tag = smb_encrypt(cipher, key, std::span(th.nonce).first(nonce_len), aad,
-                         std::span(out).subspan(smb2::kTransformHeaderSize));
+                         out.subspan(smb2::kTransformHeaderSize));
   if (!tag) return tag.status();
   std::copy(tag->begin(), tag->end(), out.begin() + kSignatureOffset);
-  return out;
+  return buf;
 }
 
 Result<uint64_t> transform_session_id(std::span<const std::byte> frame) {

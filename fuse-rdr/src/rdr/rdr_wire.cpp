@@ -1,17 +1,13 @@
 #include "rdr/rdr_wire.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 
 #include "lwsmb/auth/smb_encryption.hpp"
+#include "lwsmb/auth/smb_transform.hpp"
 
 namespace lwsmb::fuse_rdr {
 
 namespace {
-
-// The AAD is the transform header from Nonce to its end (MS-SMB2 3.1.4.3).
-constexpr size_t kAadOffset = 20;
 
 constexpr uint16_t kAllDialects[] = {smb2::dialect::kSmb202, smb2::dialect::kSmb210,
                                      smb2::dialect::kSmb300, smb2::dialect::kSmb302,
@@ -144,55 +140,26 @@ NtStatus check_validate_negotiate(std::span<const std::byte> output, const Negot
 Result<std::vector<std::byte>> encrypt_message(uint16_t cipher, std::span<const std::byte> key,
                                                uint64_t session_id,
                                                std::span<const std::byte> plain) {
-  if (!auth::is_known_cipher(cipher) || plain.size() < smb2::kHeaderSize ||
-      plain.size() > UINT32_MAX) {
+  if (!auth::is_known_cipher(cipher) || plain.size() < smb2::kHeaderSize) {
     return NtStatus::InvalidParameter;
   }
-  const auto c = static_cast<auth::SmbCipher>(cipher);
-  smb2::TransformHeader th;
-  th.original_message_size = static_cast<uint32_t>(plain.size());
-  th.flags = smb2::transform_flag::kEncrypted;
-  th.session_id = session_id;
-  const size_t nonce_len = auth::cipher_nonce_size(c);
-  // Random nonces: 88 or 96 bits keep collisions out of reach for a connection's lifetime.
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(th.nonce.data()), static_cast<int>(nonce_len)) !=
-      1) {
-    return NtStatus::InternalError;
-  }
-  std::vector<std::byte> out(smb2::kTransformHeaderSize + plain.size());
-  std::copy(plain.begin(), plain.end(), out.begin() + smb2::kTransformHeaderSize);
-  smb2::encode_transform_header(th, out);
-  const auto aad =
-      std::span<const std::byte>(out).subspan(kAadOffset, smb2::kTransformHeaderSize - kAadOffset);
-  auto tag = auth::smb_encrypt(c, key, std::span(th.nonce).first(nonce_len), aad,
-                               std::span(out).subspan(smb2::kTransformHeaderSize));
-  if (!tag) return tag.status();
-  std::copy(tag->begin(), tag->end(), out.begin() + 4);  // Signature follows ProtocolId
-  return out;
+  return auth::seal_message(static_cast<auth::SmbCipher>(cipher), key, session_id, plain);
 }
 
 Result<std::vector<std::byte>> decrypt_message(
     uint16_t cipher, std::span<const std::byte> frame,
     const std::function<std::span<const std::byte>(uint64_t session_id)>& key_for) {
   if (!auth::is_known_cipher(cipher)) return NtStatus::InvalidNetworkResponse;
-  auto th = smb2::decode_transform_header(frame);
-  if (!th || th->flags != smb2::transform_flag::kEncrypted) return NtStatus::InvalidNetworkResponse;
-  const auto body = frame.subspan(smb2::kTransformHeaderSize);
-  if (th->original_message_size != body.size() || body.size() < smb2::kHeaderSize) {
-    return NtStatus::InvalidNetworkResponse;
-  }
-  auto key = key_for(th->session_id);
+  auto sid = auth::transform_session_id(frame);
+  if (!sid) return NtStatus::InvalidNetworkResponse;
+  auto key = key_for(*sid);
   if (key.empty()) return NtStatus::InvalidNetworkResponse;
-  const auto c = static_cast<auth::SmbCipher>(cipher);
-  std::vector<std::byte> out(body.begin(), body.end());
-  auth::EncryptionTag tag;
-  std::copy(th->signature.begin(), th->signature.end(), tag.begin());
-  const auto nonce = std::span<const std::byte>(th->nonce).first(auth::cipher_nonce_size(c));
-  const auto aad = frame.subspan(kAadOffset, smb2::kTransformHeaderSize - kAadOffset);
-  if (auth::smb_decrypt(c, key, nonce, aad, out, tag) != NtStatus::Success) {
-    return NtStatus::AccessDenied;
+  auto plain = auth::open_message(static_cast<auth::SmbCipher>(cipher), key, frame);
+  if (!plain) {
+    return plain.status() == NtStatus::InvalidParameter ? NtStatus::InvalidNetworkResponse
+                                                        : NtStatus::AccessDenied;
   }
-  return out;
+  return plain;
 }
 
 Result<std::vector<IncomingMessage>> split_responses(std::span<const std::byte> frame) {

@@ -16,9 +16,12 @@ namespace lwsmb::auth {
 
 // TRANSFORM_HEADER + ciphertext of plain (one SMB2 message or compound chain) under key, with a
 // fresh random nonce (CCM 11 bytes, GCM 12: collisions stay out of reach for any session).
-// Empty or over-4-GiB input, or a key of the wrong size: STATUS_INVALID_PARAMETER.
+// Empty or over-4-GiB input, or a key of the wrong size: STATUS_INVALID_PARAMETER. `headroom`
+// zero bytes come first (room for the Direct TCP header): plain is copied once, into the buffer
+// that is sent, and sealed there in place.
 Result<std::vector<std::byte>> seal_message(SmbCipher cipher, std::span<const std::byte> key,
-                                            uint64_t session_id, std::span<const std::byte> plain);
+                                            uint64_t session_id, std::span<const std::byte> plain,
+                                            size_t headroom = 0);
 
 // The SessionId of a transform message, to pick the key with; STATUS_INVALID_PARAMETER when the
 // frame is not a well-formed transform message (short, wrong ProtocolId, flags not 1, or

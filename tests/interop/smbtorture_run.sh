@@ -21,9 +21,22 @@ for a in "$@"; do
 done
 target=//127.0.0.1/share
 if [ $kerberos = 1 ]; then
-  KDC_HOST=$(hostname)
-  addr=$(getent ahostsv4 "$KDC_HOST" | awk 'NR == 1 { print $1 }')
-  [[ "$addr" == 127.* ]] || lw_fail "--kerberos: $KDC_HOST resolves to '$addr', not a loopback address"
+  # smbtorture has no -I: the name it connects to must resolve to loopback. This machine's name
+  # first, else any other name /etc/hosts gives a 127.x address (never "localhost", for which
+  # Samba's client will not use Kerberos).
+  loopback_addr() { { getent ahostsv4 "$1" || true; } | awk 'NR == 1 { print $1 }'; }
+  KDC_HOST=${LW_KRB5_HOST:-$(hostname)}
+  addr=$(loopback_addr "$KDC_HOST")
+  if [[ "$addr" != 127.* ]]; then
+    for name in $(awk '$1 ~ /^127\./ { for (i = 2; i <= NF; i++) print $i }' /etc/hosts); do
+      [[ "$name" == localhost* ]] && continue
+      if [[ "$(loopback_addr "$name")" == 127.* ]]; then
+        KDC_HOST=$name addr=$(loopback_addr "$name")
+        break
+      fi
+    done
+  fi
+  [[ "$addr" == 127.* ]] || lw_fail "--kerberos: no host name resolves to a loopback address (tried $KDC_HOST and /etc/hosts)"
   source "$here/kdc_lib.sh"
   trap 'lw_cleanup; kdc_stop' EXIT
   kdc_start

@@ -30,28 +30,9 @@ unsigned g_pause_ms = 0;       // --pause-ms
 // A plain reason for the errors a user meets when reaching a server (file-level errors keep
 // just their NTSTATUS name).
 const char* plain_reason(NtStatus st) {
-  switch (st) {
-    case NtStatus::ConnectionRefused:
-      return "connection refused";
-    case NtStatus::HostUnreachable:
-      return "host unreachable";
-    case NtStatus::BadNetworkPath:
-      return "no such host";
-    case NtStatus::IoTimeout:
-      return "no answer from the server";
-    case NtStatus::LogonFailure:
-      return g_kerberos_only ? "logon failure (no usable Kerberos ticket for cifs/SERVER; kinit?)"
-                             : "logon failure (wrong user name or password)";
-    case NtStatus::AccountDisabled:
-      return "account disabled";
-    case NtStatus::BadNetworkName:
-      return "no such share";
-    case NtStatus::ConnectionDisconnected:
-    case NtStatus::ConnectionReset:
-      return "connection lost";
-    default:
-      return nullptr;
-  }
+  if (st == NtStatus::LogonFailure && g_kerberos_only)
+    return "logon failure (no usable Kerberos ticket for cifs/SERVER; kinit?)";
+  return fuse_rdr::rdr_error_reason(st);
 }
 
 // Failures print one line: "lwio: cat \pvfs\x: STATUS_OBJECT_NAME_NOT_FOUND (0xc0000034)",

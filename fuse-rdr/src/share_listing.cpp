@@ -1,5 +1,7 @@
 #include "lwsmb/fuse_rdr/share_listing.hpp"
 
+#include "lwsmb/fuse_rdr/rdr.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -106,27 +108,10 @@ std::string format_share_table(const std::vector<rpc::RpcShare>& shares, bool wi
 
 const char* plain_reason(NtStatus st) {
   switch (st) {
-    case NtStatus::ConnectionRefused:
-      return "connection refused";
-    case NtStatus::HostUnreachable:
-      return "host unreachable";
-    case NtStatus::BadNetworkPath:
-      return "no such host";
-    case NtStatus::IoTimeout:
-      return "no answer from the server";
-    case NtStatus::LogonFailure:
-      return "logon failure (wrong user name or password)";
-    case NtStatus::AccountDisabled:
-      return "account disabled";
-    case NtStatus::AccessDenied:
-      return "access denied";
     case NtStatus::BadNetworkName:
       return "the server has no IPC$ share";
     case NtStatus::ObjectNameNotFound:
       return "the server offers no srvsvc pipe";
-    case NtStatus::ConnectionDisconnected:
-    case NtStatus::ConnectionReset:
-      return "connection lost";
     case NtStatus::RpcCallFailed:
       return "RPC fault";
     case NtStatus::RpcUnknownIf:
@@ -134,7 +119,7 @@ const char* plain_reason(NtStatus st) {
     case NtStatus::RpcProtocolError:
       return "RPC protocol error";
     default:
-      return nullptr;
+      return rdr_error_reason(st);
   }
 }
 

@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "lwsmb/fuse_rdr/fuse_frontend.hpp"
+#include "lwsmb/fuse_rdr/rdr.hpp"
 #include "lwsmb/iocore/log.hpp"
 
 namespace lwsmb::fuse_rdr {
@@ -112,32 +113,8 @@ void detach_stdio() {
 std::string mount_error_text(NtStatus status) {
   std::string text;
   switch (status) {
-    case NtStatus::HostUnreachable:
-      text = "host is unreachable";
-      break;
     case NtStatus::ConnectionRefused:
       text = "connection refused (is the server running, is the port right?)";
-      break;
-    case NtStatus::BadNetworkPath:
-      text = "server name does not resolve";
-      break;
-    case NtStatus::IoTimeout:
-      text = "no answer from the server";
-      break;
-    case NtStatus::LogonFailure:
-    case NtStatus::WrongPassword:
-    case NtStatus::NoSuchUser:
-      text = "logon failure: unknown user name or bad password";
-      break;
-    case NtStatus::AccountDisabled:
-      text = "logon failure: account disabled";
-      break;
-    case NtStatus::BadNetworkName:
-      text = "no such share";
-      break;
-    case NtStatus::AccessDenied:
-    case NtStatus::NetworkAccessDenied:
-      text = "access denied";
       break;
     case NtStatus::ObjectNameNotFound:
     case NtStatus::ObjectPathNotFound:
@@ -146,9 +123,11 @@ std::string mount_error_text(NtStatus status) {
     case NtStatus::NotADirectory:
       text = "not a directory";
       break;
-    default:
-      text = "cannot open the share";
+    default: {
+      const char* reason = rdr_error_reason(status);
+      text = reason ? reason : "cannot open the share";
       break;
+    }
   }
   return text + " (" + std::string(ntstatus_name(status)) + ")";
 }

@@ -63,4 +63,10 @@ struct RdrOptions {
 // One driver serves any number of servers and shares with the same credentials.
 std::shared_ptr<Driver> make_rdr_driver(RdrOptions options);
 
+// A plain reason for the errors a user meets when reaching a server through rdr ("connection
+// refused", "no such share", "logon failure (wrong user name or password)", ...), or nullptr
+// for any other status (file-level errors keep just their NTSTATUS name). Every command-line
+// tool words these errors through it.
+const char* rdr_error_reason(NtStatus st);
+
 }  // namespace lwsmb::fuse_rdr

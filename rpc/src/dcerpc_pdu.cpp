@@ -391,9 +391,22 @@ std::vector<std::byte> encode_fault(uint32_t call_id, uint8_t flags, const Fault
 
 namespace {
 
-size_t stub_per_fragment(size_t header, uint16_t max_frag) {
-  size_t room = max_frag > header + 8 ? max_frag - header : 8;
-  return room / 8 * 8;
+// Splits a stub into fragments of at most max_frag bytes (the stub part a multiple of 8) and
+// encodes each with encode(flags, alloc_hint, piece).
+template <typename Encode>
+std::vector<std::vector<std::byte>> fragment(std::span<const std::byte> stub, size_t header,
+                                             uint16_t max_frag, Encode encode) {
+  std::vector<std::vector<std::byte>> out;
+  const size_t room = max_frag > header + 8 ? max_frag - header : 8;
+  const size_t per = room / 8 * 8;
+  size_t at = 0;
+  do {
+    size_t n = std::min(per, stub.size() - at);
+    uint8_t flags = (at == 0 ? pfc::kFirstFrag : 0) | (at + n == stub.size() ? pfc::kLastFrag : 0);
+    out.push_back(encode(flags, static_cast<uint32_t>(stub.size() - at), stub.subspan(at, n)));
+    at += n;
+  } while (at < stub.size());
+  return out;
 }
 
 }  // namespace
@@ -402,40 +415,28 @@ std::vector<std::vector<std::byte>> fragment_request(uint32_t call_id, uint16_t 
                                                      uint16_t opnum,
                                                      std::span<const std::byte> stub,
                                                      uint16_t max_frag) {
-  std::vector<std::vector<std::byte>> out;
-  const size_t per = stub_per_fragment(kRequestHeaderSize, max_frag);
-  size_t at = 0;
-  do {
-    size_t n = std::min(per, stub.size() - at);
-    uint8_t flags = (at == 0 ? pfc::kFirstFrag : 0) | (at + n == stub.size() ? pfc::kLastFrag : 0);
-    RequestPdu r;
-    r.alloc_hint = static_cast<uint32_t>(stub.size() - at);
-    r.context_id = context_id;
-    r.opnum = opnum;
-    r.stub = stub.subspan(at, n);
-    out.push_back(encode_request(call_id, flags, r));
-    at += n;
-  } while (at < stub.size());
-  return out;
+  return fragment(stub, kRequestHeaderSize, max_frag,
+                  [&](uint8_t flags, uint32_t alloc_hint, std::span<const std::byte> piece) {
+                    RequestPdu r;
+                    r.alloc_hint = alloc_hint;
+                    r.context_id = context_id;
+                    r.opnum = opnum;
+                    r.stub = piece;
+                    return encode_request(call_id, flags, r);
+                  });
 }
 
 std::vector<std::vector<std::byte>> fragment_response(uint32_t call_id, uint16_t context_id,
                                                       std::span<const std::byte> stub,
                                                       uint16_t max_frag) {
-  std::vector<std::vector<std::byte>> out;
-  const size_t per = stub_per_fragment(kResponseHeaderSize, max_frag);
-  size_t at = 0;
-  do {
-    size_t n = std::min(per, stub.size() - at);
-    uint8_t flags = (at == 0 ? pfc::kFirstFrag : 0) | (at + n == stub.size() ? pfc::kLastFrag : 0);
-    ResponsePdu r;
-    r.alloc_hint = static_cast<uint32_t>(stub.size() - at);
-    r.context_id = context_id;
-    r.stub = stub.subspan(at, n);
-    out.push_back(encode_response(call_id, flags, r));
-    at += n;
-  } while (at < stub.size());
-  return out;
+  return fragment(stub, kResponseHeaderSize, max_frag,
+                  [&](uint8_t flags, uint32_t alloc_hint, std::span<const std::byte> piece) {
+                    ResponsePdu r;
+                    r.alloc_hint = alloc_hint;
+                    r.context_id = context_id;
+                    r.stub = piece;
+                    return encode_response(call_id, flags, r);
+                  });
 }
 
 }  // namespace lwsmb::rpc

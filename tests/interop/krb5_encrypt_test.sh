@@ -107,6 +107,9 @@ for prot in off sign encrypt; do
   cmp -s "$work/secret.back" "$sealed/secret.txt" || lw_fail "SMB3/$prot on [sealed]: get"
 done
 "$LW_PY" "$here/encrypt_required_test.py" "$LW_PORT" "$LW_USER" "$LW_PASS" share
+echo "oplocked" >"$sealed/oplocked.txt"
+chown "$LW_USER" "$sealed/oplocked.txt"
+"$LW_PY" "$here/oplock_break_encrypt_test.py" "$LW_PORT" "$LW_USER" "$LW_PASS" sealed oplocked.txt
 echo "ok share encryption required"
 lw_alive
 

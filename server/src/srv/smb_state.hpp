@@ -42,6 +42,7 @@ struct TreeConnect {
   bool is_ipc = false;
   uint32_t maximal_access = 0;
   bool reject_unencrypted = false;  // "smb encrypt = required" share (MS-SMB2 3.3.5.2.11)
+  bool encrypt_data = false;        // TreeConnect.EncryptData: the share asks for encryption
 };
 
 struct Session {

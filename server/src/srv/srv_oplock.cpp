@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "lwsmb/auth/smb_transform.hpp"
 #include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/smb2_query.hpp"
 #include "srv/smb_connection.hpp"
@@ -21,7 +22,8 @@ bool exclusive_level(uint8_t level) {
 }
 
 // MS-SMB2 3.3.4.6: the notification is an unsolicited message: MessageId all ones, no
-// session, no tree, no credits.
+// session, no tree, no credits. It is encrypted when the open's session or share asks for
+// encryption (3.3.4.1.4), under the session's key.
 void send_break_notification(SmbConnection& conn, const Open& open, uint8_t level) {
   smb2::Header h;
   h.command = smb2::Command::OplockBreak;
@@ -35,6 +37,19 @@ void send_break_notification(SmbConnection& conn, const Open& open, uint8_t leve
   if (!nt_success(smb2::encode_body(body, msg, 0))) return;
   log::debug("connection ", conn.id(), ": oplock break of fid ", open.volatile_id, " to ",
              static_cast<int>(level));
+  const ConnectionState& st = conn.state();
+  auto sit = st.sessions.find(open.session_id);
+  if (st.cipher != 0 && sit != st.sessions.end() && !sit->second->encryption_key.empty()) {
+    const Session& s = *sit->second;
+    auto tit = s.trees.find(open.tree_id);
+    const bool share_encrypts = tit != s.trees.end() && tit->second.encrypt_data;
+    if (s.encrypt_data || share_encrypts) {
+      auto sealed = auth::seal_message(static_cast<auth::SmbCipher>(st.cipher), s.encryption_key,
+                                       s.session_id, msg, 4);
+      if (sealed) conn.send_framed(std::move(*sealed));
+      return;
+    }
+  }
   conn.send_message(std::move(msg));
 }
 

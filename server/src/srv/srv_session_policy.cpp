@@ -71,6 +71,7 @@ NtStatus apply_share_policy(const ConnectionState& st, const ShareConfig& share,
     return NtStatus::Success;
   }
   share_flags |= smb2::share_flag::kEncryptData;
+  t.encrypt_data = true;
   t.reject_unencrypted = share.smb_encrypt == EncryptPolicy::Required;
   return NtStatus::Success;
 }

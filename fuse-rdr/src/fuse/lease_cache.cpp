@@ -1,0 +1,46 @@
+#include "fuse/lease_cache.hpp"
+
+namespace lwsmb::fuse_rdr {
+
+bool LeaseCache::opened(uint64_t ino, bool caching, const Stamp& now) {
+  std::lock_guard lock(mutex_);
+  Node& n = nodes_[ino];
+  if (!caching) {
+    // Data read through this open is not covered by a lease: nobody would tell us it changed.
+    n.valid = false;
+    return false;
+  }
+  const bool keep = n.valid && (n.caching_opens > 0 || n.stamp == now);
+  ++n.caching_opens;
+  n.valid = true;  // kept, or dropped at this open and filled again under the lease
+  n.stamp = now;
+  return keep;
+}
+
+bool LeaseCache::released(uint64_t ino, bool caching) {
+  if (!caching) return false;
+  std::lock_guard lock(mutex_);
+  auto it = nodes_.find(ino);
+  if (it == nodes_.end() || it->second.caching_opens == 0) return false;
+  return --it->second.caching_opens == 0;
+}
+
+void LeaseCache::invalidate(uint64_t ino) {
+  std::lock_guard lock(mutex_);
+  auto it = nodes_.find(ino);
+  if (it != nodes_.end()) it->second.valid = false;
+}
+
+bool LeaseCache::trusted(uint64_t ino) const {
+  std::lock_guard lock(mutex_);
+  auto it = nodes_.find(ino);
+  return it != nodes_.end() && it->second.caching_opens > 0 && it->second.valid;
+}
+
+void LeaseCache::forget(uint64_t ino) {
+  std::lock_guard lock(mutex_);
+  auto it = nodes_.find(ino);
+  if (it != nodes_.end() && it->second.caching_opens == 0) nodes_.erase(it);
+}
+
+}  // namespace lwsmb::fuse_rdr

@@ -196,12 +196,21 @@ struct stat FuseFrontend::Impl::to_stat(const fscc::DirectoryEntry& e, uint64_t 
   return st;
 }
 
+namespace {
+// While a lease or oplock vouches for a file: the server breaks it (and the break drops what
+// the kernel holds) before another client writes, so attributes may stay longer than actimeo.
+// Names need handle caching: renames and deletes by others break only that.
+constexpr double kLeaseTimeout = 30.0;
+}  // namespace
+
 double FuseFrontend::Impl::timeout(uint64_t ino) const {
-  // A lease or oplock on the file: the server tells us (a break) before the attributes change
-  // behind our back, so they may stay longer than actimeo; the break drops them at once.
-  constexpr double kLeaseTimeout = 30.0;
   const double t = timeout();
   return ino != 0 && leases.trusted(ino) ? std::max(t, kLeaseTimeout) : t;
+}
+
+double FuseFrontend::Impl::name_timeout(uint64_t ino) const {
+  const double t = timeout();
+  return ino != 0 && leases.name_trusted(ino) ? std::max(t, kLeaseTimeout) : t;
 }
 
 fuse_entry_param FuseFrontend::Impl::entry(uint64_t ino, const struct stat& st) const {
@@ -210,7 +219,7 @@ fuse_entry_param FuseFrontend::Impl::entry(uint64_t ino, const struct stat& st) 
   e.generation = 1;
   e.attr = st;
   e.attr_timeout = timeout(ino);
-  e.entry_timeout = timeout(ino);
+  e.entry_timeout = name_timeout(ino);
   return e;
 }
 

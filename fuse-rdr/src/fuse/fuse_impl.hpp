@@ -38,8 +38,9 @@ struct OpenFile {
   FileHandle handle;
   uint64_t ino = 0;
   bool directory = false;
-  bool caching = false;  // holds a read-caching lease or oplock (LeaseCache)
-  std::mutex mutex;      // the listing, the locks
+  bool caching = false;         // holds a read-caching lease or oplock (LeaseCache)
+  bool handle_caching = false;  // ... with handle caching (Batch, R+W+H)
+  std::mutex mutex;             // the listing, the locks
   std::atomic<bool> dirty{false};
   std::vector<proto::fscc::DirectoryEntry> listing;
   bool listed = false;
@@ -80,6 +81,7 @@ struct FuseFrontend::Impl {
   double timeout() const { return std::chrono::duration<double>(opts.actimeo).count(); }
   // The attribute and entry timeout for INO: longer while a lease vouches for it.
   double timeout(uint64_t ino) const;
+  double name_timeout(uint64_t ino) const;
 
   // CREATE and any other IRP, waiting for completion; a FUSE interrupt of REQ cancels the
   // IRP (null REQ: not interruptible).

@@ -50,6 +50,7 @@ LeaseCache::Stamp stamp_of(const fscc::AllInfo& info) {
 bool note_open(FuseFrontend::Impl* impl, fuse_req_t req, OpenFile& of, uint8_t granted,
                const fscc::AllInfo* known) {
   of.caching = granted != oplock_level::kNone;
+  of.handle_caching = granted == oplock_level::kBatch;
   LeaseCache::Stamp stamp;
   if (of.caching) {
     if (known) {
@@ -60,14 +61,15 @@ bool note_open(FuseFrontend::Impl* impl, fuse_req_t req, OpenFile& of, uint8_t g
       of.caching = false;
     }
   }
-  return impl->leases.opened(of.ino, of.caching, stamp);
+  if (!of.caching) of.handle_caching = false;
+  return impl->leases.opened(of.ino, of.caching, stamp, of.handle_caching);
 }
 
 // Closes a file open; when it held the last lease on its node, the attributes the kernel was
 // told to keep beyond actimeo are dropped (from the invalidation thread, never from here).
 void release_file(FuseFrontend::Impl* impl, OpenFile& of) {
   impl->close(std::move(of.handle));
-  if (impl->leases.released(of.ino, of.caching)) {
+  if (impl->leases.released(of.ino, of.caching, of.handle_caching)) {
     impl->queue_invalidation(FuseFrontend::Impl::Invalidation{{}, of.ino});
   }
 }

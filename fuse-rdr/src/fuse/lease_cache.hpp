@@ -23,23 +23,29 @@ class LeaseCache {
     friend bool operator==(const Stamp&, const Stamp&) = default;
   };
 
-  // A file open on INO; caching: it holds a read-caching lease or an oplock. Returns whether
-  // the data the kernel already caches for INO may be kept.
-  bool opened(uint64_t ino, bool caching, const Stamp& now);
-  // The open ends. True when it was the last caching open of INO (its attributes stop being
-  // trusted beyond actimeo).
-  bool released(uint64_t ino, bool caching);
+  // A file open on INO; caching: it holds a read-caching lease or an oplock; handle: also
+  // handle caching (a Batch oplock or an R+W+H lease: a rename or delete by anyone else breaks
+  // it, so the name may be trusted too). Returns whether the data the kernel already caches
+  // for INO may be kept.
+  bool opened(uint64_t ino, bool caching, const Stamp& now, bool handle = false);
+  // The open ends (with what opened() was told). True when it was the last caching open of INO
+  // (its attributes stop being trusted beyond actimeo).
+  bool released(uint64_t ino, bool caching, bool handle = false);
   // A break, or a change seen some other way: nothing cached for INO is trusted any more.
   void invalidate(uint64_t ino);
   // Attributes of INO may be kept beyond actimeo.
   bool trusted(uint64_t ino) const;
+  // The name of INO may be kept beyond actimeo.
+  bool name_trusted(uint64_t ino) const;
   // The kernel forgot INO.
   void forget(uint64_t ino);
 
  private:
   struct Node {
     int caching_opens = 0;
-    bool valid = false;  // the page cache matches `stamp` and no break came since
+    int handle_opens = 0;
+    bool names_valid = false;  // a handle-caching open came after the last break
+    bool valid = false;        // the page cache matches `stamp` and no break came since
     Stamp stamp;
   };
   mutable std::mutex mutex_;

@@ -65,4 +65,23 @@ TEST(LeaseCache, ForgetKeepsNodesWithCachingOpens) {
   EXPECT_FALSE(c.opened(5, true, kV1));  // forgotten: nothing known
 }
 
+TEST(LeaseCache, NamesOnlyWithHandleCaching) {
+  LeaseCache c;
+  EXPECT_FALSE(c.opened(5, true, kV1, false));  // Level II / R lease: attributes only
+  EXPECT_TRUE(c.trusted(5));
+  EXPECT_FALSE(c.name_trusted(5));
+  EXPECT_TRUE(c.opened(5, true, kV1, true));  // Batch / R+W+H
+  EXPECT_TRUE(c.name_trusted(5));
+  c.invalidate(5);
+  EXPECT_FALSE(c.name_trusted(5));
+  EXPECT_FALSE(c.opened(5, true, kV1, false));
+  EXPECT_TRUE(c.trusted(5));
+  EXPECT_FALSE(c.name_trusted(5));  // the break may have taken handle caching away
+  EXPECT_TRUE(c.opened(5, true, kV1, true));
+  EXPECT_TRUE(c.name_trusted(5));
+  EXPECT_FALSE(c.released(5, true, true));
+  EXPECT_FALSE(c.released(5, true, true));
+  EXPECT_FALSE(c.name_trusted(5));
+}
+
 }  // namespace

@@ -299,6 +299,14 @@ Task<void> RdrLeaseTable::handle_lease_break(std::shared_ptr<RdrConnection> conn
   auto g = it->second;
   log::debug("rdr: ", conn->server(), ": lease break ", g->state, " -> ", n.new_lease_state,
              (n.flags & smb2::lease_break_flag::kAckRequired) ? " (ack)" : "");
+  // Handle caching lost: someone may rename or delete the file, and a new file may then take
+  // its name; later opens of the name get a key of their own (one key never names two files).
+  if ((g->state & smb2::lease_state::kHandle) &&
+      !(n.new_lease_state & smb2::lease_state::kHandle) && !g->map_key.empty()) {
+    auto pit = by_path_.find(g->map_key);
+    if (pit != by_path_.end() && pit->second == g) by_path_.erase(pit);
+    g->map_key.clear();
+  }
   g->state = n.new_lease_state & g->state;
   if (n.new_epoch > g->epoch) g->epoch = n.new_epoch;
   invalidate(*g);

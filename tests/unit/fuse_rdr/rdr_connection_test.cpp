@@ -785,10 +785,39 @@ TEST(RdrLease, OpensShareOneLeaseKeyAndLeaseBreaksAreAcknowledged) {
     ASSERT_TRUE(ack.ok());
     EXPECT_EQ(ack->lease_key, first->lease_key);
     EXPECT_EQ(ack->lease_state, ls::kRead | ls::kHandle);
-    n.lease_key[0] ^= std::byte{0xFF};
+    // Handle caching goes: the next open of the name must come with a key of its own.
+    n.current_lease_state = ls::kRead | ls::kHandle;
+    n.new_lease_state = ls::kRead;
     send_break(p, n);
-    expect_request(p, smb2::Command::Close, smb2::CloseResponse{});
-    expect_request(p, smb2::Command::Close, smb2::CloseResponse{});
+    ackm = expect_request(p, smb2::Command::OplockBreak, smb2::LeaseBreakAck{});
+    ack = smb2::decode_lease_break_ack(ackm);
+    ASSERT_TRUE(ack.ok());
+    EXPECT_EQ(ack->lease_state, ls::kRead);
+    n.lease_key[0] ^= std::byte{0xFF};
+    send_break(p, n);  // a key nobody holds: ignored
+    m = p.recv_message();
+    parts = smb2::split_compound(m);
+    ASSERT_TRUE(parts.ok());
+    h = smb2::decode_header((*parts)[0]);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Create);
+    creq = smb2::decode_create_request((*parts)[0]);
+    ASSERT_TRUE(creq.ok());
+    const auto* c3 =
+        smb2::find_create_context(creq->contexts, smb2::create_context_tag::kRequestLease);
+    ASSERT_NE(c3, nullptr);
+    auto third = smb2::decode_lease_context(c3->data);
+    ASSERT_TRUE(third.ok());
+    EXPECT_NE(third->lease_key, first->lease_key);
+    cr.file_id = {55, 66};
+    cr.contexts.clear();
+    p.reply(*h, 0, cr);  // no lease this time
+    if (parts->size() == 2) {
+      auto q = smb2::decode_header((*parts)[1]);
+      ASSERT_TRUE(q.ok());
+      p.reply(*q, static_cast<uint32_t>(NtStatus::AccessDenied), smb2::ErrorResponse{});
+    }
+    for (int i = 0; i < 3; ++i) expect_request(p, smb2::Command::Close, smb2::CloseResponse{});
     expect_teardown(p, &logoffs);
   });
   {
@@ -800,10 +829,14 @@ TEST(RdrLease, OpensShareOneLeaseKeyAndLeaseBreaksAreAcknowledged) {
     ASSERT_TRUE(f1.ok()) << ntstatus_name(f1.status());
     auto f2 = client.open(server.port());
     ASSERT_TRUE(f2.ok()) << ntstatus_name(f2.status());
-    ASSERT_TRUE(dropped.wait_for(1));
-    EXPECT_EQ(dropped.paths, std::vector<std::string>{"f.bin"});  // once per path of the lease
+    ASSERT_TRUE(dropped.wait_for(2));
+    // Once per break and path of the lease.
+    EXPECT_EQ(dropped.paths, (std::vector<std::string>{"f.bin", "f.bin"}));
+    auto f3 = client.open(server.port());
+    ASSERT_TRUE(f3.ok()) << ntstatus_name(f3.status());
     EXPECT_EQ(client.io.close_file(std::move(*f1)).status, NtStatus::Success);
     EXPECT_EQ(client.io.close_file(std::move(*f2)).status, NtStatus::Success);
+    EXPECT_EQ(client.io.close_file(std::move(*f3)).status, NtStatus::Success);
   }
   EXPECT_EQ(logoffs, 1);
 }

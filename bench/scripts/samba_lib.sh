@@ -4,6 +4,9 @@
 smb_start_samba() {
   local share=$1
   SMB_TMP=$(mktemp -d /tmp/lwsmb-samba-XXXXXX)
+  # smbd serves as the user: it must reach lock/msg.lock to see its sibling processes alive,
+  # else it takes their share modes, oplocks and leases for stale and never breaks them.
+  chmod 755 "$SMB_TMP"
   SMB_PORT=$(lw_free_port)
   mkdir -p "$SMB_TMP"/{private,lock,state,cache,pid,ncalrpc}
   cat >"$SMB_TMP/smb.conf" <<CONF

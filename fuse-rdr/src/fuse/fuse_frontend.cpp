@@ -93,7 +93,8 @@ void wait_interruptible(fuse_req_t req, Waiter& w) {
 
 Result<FileHandle> FuseFrontend::Impl::open(fuse_req_t req, const std::string& rel, uint32_t access,
                                             CreateDisposition disp, uint32_t options,
-                                            uint32_t attributes, IoStatusBlock* iosb) {
+                                            uint32_t attributes, IoStatusBlock* iosb,
+                                            uint8_t* granted_oplock) {
   CreateArgs args;
   args.path = full_path(rel);
   args.desired_access = access | access::kSynchronize;
@@ -117,6 +118,8 @@ Result<FileHandle> FuseFrontend::Impl::open(fuse_req_t req, const std::string& r
     return w->iosb.status == NtStatus::Success ? NtStatus::Unsuccessful : w->iosb.status;
   }
   if (!w->handle) return NtStatus::InternalError;
+  // What the driver may let us cache (rdr: a lease or oplock; pvfs: nothing asked, none).
+  if (granted_oplock) *granted_oplock = w->irp->args_as<CreateArgs>().granted_oplock;
   return std::move(w->handle);
 }
 
@@ -193,13 +196,30 @@ struct stat FuseFrontend::Impl::to_stat(const fscc::DirectoryEntry& e, uint64_t 
   return st;
 }
 
+namespace {
+// While a lease or oplock vouches for a file: the server breaks it (and the break drops what
+// the kernel holds) before another client writes, so attributes may stay longer than actimeo.
+// Names need handle caching: renames and deletes by others break only that.
+constexpr double kLeaseTimeout = 30.0;
+}  // namespace
+
+double FuseFrontend::Impl::timeout(uint64_t ino) const {
+  const double t = timeout();
+  return ino != 0 && leases.trusted(ino) ? std::max(t, kLeaseTimeout) : t;
+}
+
+double FuseFrontend::Impl::name_timeout(uint64_t ino) const {
+  const double t = timeout();
+  return ino != 0 && leases.name_trusted(ino) ? std::max(t, kLeaseTimeout) : t;
+}
+
 fuse_entry_param FuseFrontend::Impl::entry(uint64_t ino, const struct stat& st) const {
   fuse_entry_param e{};
   e.ino = ino;
   e.generation = 1;
   e.attr = st;
-  e.attr_timeout = timeout();
-  e.entry_timeout = timeout();
+  e.attr_timeout = timeout(ino);
+  e.entry_timeout = name_timeout(ino);
   return e;
 }
 
@@ -240,11 +260,14 @@ void FuseFrontend::Impl::inval_worker() {
   for (;;) {
     inval_cv.wait(lock, [&] { return inval_stop || !inval_queue.empty(); });
     if (inval_stop) return;
-    std::string path = std::move(inval_queue.front());
+    Invalidation inv = std::move(inval_queue.front());
     inval_queue.pop_front();
     lock.unlock();
-    if (auto found = inodes.find(path); found && session) {
-      fuse_lowlevel_notify_inval_inode(session, found->ino, 0, 0);
+    if (!session) {
+    } else if (inv.ino != 0) {
+      fuse_lowlevel_notify_inval_inode(session, inv.ino, -1, 0);  // attributes only
+    } else if (auto found = inodes.find(inv.path)) {
+      fuse_lowlevel_notify_inval_inode(session, found->ino, 0, 0);  // attributes and data
       if (found->parent != 0) {
         fuse_lowlevel_notify_inval_entry(session, found->parent, found->name.c_str(),
                                          found->name.size());
@@ -278,14 +301,19 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   conn->time_gran = 100;  // FILETIME resolution
 }
 
+void forget_one(FuseFrontend::Impl* impl, fuse_ino_t ino, uint64_t nlookup) {
+  impl->inodes.forget(ino, nlookup);
+  if (impl->inodes.lookups(ino) == 0) impl->leases.forget(ino);
+}
+
 void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
-  impl_of(req)->inodes.forget(ino, nlookup);
+  forget_one(impl_of(req), ino, nlookup);
   fuse_reply_none(req);
 }
 
 void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
   auto* impl = impl_of(req);
-  for (size_t i = 0; i < count; ++i) impl->inodes.forget(forgets[i].ino, forgets[i].nlookup);
+  for (size_t i = 0; i < count; ++i) forget_one(impl, forgets[i].ino, forgets[i].nlookup);
   fuse_reply_none(req);
 }
 
@@ -384,12 +412,19 @@ int FuseFrontend::run() {
   return rc < 0 ? -rc : 0;
 }
 
-void FuseFrontend::invalidate(const std::string& path) {
+void FuseFrontend::Impl::queue_invalidation(Invalidation inv) {
   {
-    std::lock_guard lock(impl_->inval_mutex);
-    impl_->inval_queue.push_back(path);
+    std::lock_guard lock(inval_mutex);
+    inval_queue.push_back(std::move(inv));
   }
-  impl_->inval_cv.notify_one();
+  inval_cv.notify_one();
+}
+
+void FuseFrontend::invalidate(const std::string& path) {
+  // Marked here, before the driver acknowledges the break: an open that comes next drops the
+  // cached data even if the kernel has not been told yet.
+  if (auto found = impl_->inodes.find(path)) impl_->leases.invalidate(found->ino);
+  impl_->queue_invalidation(Impl::Invalidation{path, 0});
 }
 
 }  // namespace lwsmb::fuse_rdr

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "fuse/inode_table.hpp"
+#include "fuse/lease_cache.hpp"
 #include "lwsmb/fuse_rdr/fuse_frontend.hpp"
 #include "lwsmb/proto/fscc.hpp"
 
@@ -37,7 +38,9 @@ struct OpenFile {
   FileHandle handle;
   uint64_t ino = 0;
   bool directory = false;
-  std::mutex mutex;  // the listing, the locks
+  bool caching = false;         // holds a read-caching lease or oplock (LeaseCache)
+  bool handle_caching = false;  // ... with handle caching (Batch, R+W+H)
+  std::mutex mutex;             // the listing, the locks
   std::atomic<bool> dirty{false};
   std::vector<proto::fscc::DirectoryEntry> listing;
   bool listed = false;
@@ -50,6 +53,7 @@ struct FuseFrontend::Impl {
   IoManager& io;
   FuseOptions opts;
   InodeTable inodes;
+  LeaseCache leases;
   std::shared_ptr<const SecurityContext> security;
   fuse_session* session = nullptr;
   bool mounted = false;
@@ -62,7 +66,12 @@ struct FuseFrontend::Impl {
   // which may wait for a request that waits on the loop that reported the break.
   std::mutex inval_mutex;
   std::condition_variable inval_cv;
-  std::deque<std::string> inval_queue;
+  struct Invalidation {
+    std::string path;  // a break: drop attributes, entry and data of the node at PATH
+    uint64_t ino = 0;  // else: drop only the attributes of INO (its lease ended)
+  };
+  std::deque<Invalidation> inval_queue;
+  void queue_invalidation(Invalidation inv);
   bool inval_stop = false;
   std::thread inval_thread;
   void inval_worker();
@@ -70,12 +79,15 @@ struct FuseFrontend::Impl {
   // --- helpers ---
   std::string full_path(const std::string& rel) const;
   double timeout() const { return std::chrono::duration<double>(opts.actimeo).count(); }
+  // The attribute and entry timeout for INO: longer while a lease vouches for it.
+  double timeout(uint64_t ino) const;
+  double name_timeout(uint64_t ino) const;
 
   // CREATE and any other IRP, waiting for completion; a FUSE interrupt of REQ cancels the
   // IRP (null REQ: not interruptible).
   Result<FileHandle> open(fuse_req_t req, const std::string& rel, uint32_t access,
                           CreateDisposition disp, uint32_t options, uint32_t attributes = 0,
-                          IoStatusBlock* iosb = nullptr);
+                          IoStatusBlock* iosb = nullptr, uint8_t* granted_oplock = nullptr);
   IoStatusBlock call(fuse_req_t req, const FileHandle& f, IrpArgs args);
   void close(FileHandle f);
 

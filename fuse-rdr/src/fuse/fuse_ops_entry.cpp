@@ -38,7 +38,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   }
   if (!info) return impl->reply_status(req, info.status());
   auto st = impl->to_stat(*info, ino);
-  fuse_reply_attr(req, &st, impl->timeout());
+  fuse_reply_attr(req, &st, impl->timeout(ino));
 }
 
 int64_t filetime_of(const struct timespec& ts) {
@@ -163,7 +163,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
   impl->close(std::move(own));
   if (!info) return impl->reply_status(req, info.status());
   auto out = impl->to_stat(*info, ino);
-  fuse_reply_attr(req, &out, impl->timeout());
+  fuse_reply_attr(req, &out, impl->timeout(ino));
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) {

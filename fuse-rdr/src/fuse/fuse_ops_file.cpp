@@ -26,7 +26,8 @@ bool writes(int flags) {
   return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
-void set_cache_flags(FuseFrontend::Impl* impl, fuse_file_info* fi) {
+// keep: a lease or oplock vouches for what the kernel caches of the file (LeaseCache).
+void set_cache_flags(FuseFrontend::Impl* impl, fuse_file_info* fi, bool keep) {
   switch (impl->opts.cache) {
     case CacheMode::None:
       fi->direct_io = 1;
@@ -35,8 +36,41 @@ void set_cache_flags(FuseFrontend::Impl* impl, fuse_file_info* fi) {
       fi->keep_cache = 1;
       break;
     case CacheMode::Strict:
-      fi->keep_cache = 0;  // what was cached before this open is dropped
+      fi->keep_cache = keep ? 1 : 0;  // else what was cached before this open is dropped
       break;
+  }
+}
+
+LeaseCache::Stamp stamp_of(const fscc::AllInfo& info) {
+  return LeaseCache::Stamp{info.basic.change_time, info.basic.last_write_time,
+                           info.standard.end_of_file};
+}
+
+// After an open: whether it may cache, and whether the kernel's cached data may be kept.
+bool note_open(FuseFrontend::Impl* impl, fuse_req_t req, OpenFile& of, uint8_t granted,
+               const fscc::AllInfo* known) {
+  of.caching = granted != oplock_level::kNone;
+  of.handle_caching = granted == oplock_level::kBatch;
+  LeaseCache::Stamp stamp;
+  if (of.caching) {
+    if (known) {
+      stamp = stamp_of(*known);
+    } else if (auto info = impl->query_all(req, of.handle)) {  // rdr: from the CREATE compound
+      stamp = stamp_of(*info);
+    } else {
+      of.caching = false;
+    }
+  }
+  if (!of.caching) of.handle_caching = false;
+  return impl->leases.opened(of.ino, of.caching, stamp, of.handle_caching);
+}
+
+// Closes a file open; when it held the last lease on its node, the attributes the kernel was
+// told to keep beyond actimeo are dropped (from the invalidation thread, never from here).
+void release_file(FuseFrontend::Impl* impl, OpenFile& of) {
+  impl->close(std::move(of.handle));
+  if (impl->leases.released(of.ino, of.caching, of.handle_caching)) {
+    impl->queue_invalidation(FuseFrontend::Impl::Invalidation{{}, of.ino});
   }
 }
 
@@ -47,19 +81,21 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (!path) return (void)fuse_reply_err(req, ENOENT);
   // FUSE_CAP_ATOMIC_O_TRUNC (libfuse's default): O_TRUNC comes here, not as a setattr.
   const bool trunc = fi->flags & O_TRUNC;
+  uint8_t granted = oplock_level::kNone;
   auto f = impl->open(req, *path, access_for(fi->flags) | (trunc ? access::kWriteData : 0),
                       trunc ? CreateDisposition::Overwrite : CreateDisposition::Open,
-                      create_option::kNonDirectoryFile);
+                      create_option::kNonDirectoryFile, 0, nullptr, &granted);
   if (!f) return impl->reply_status(req, f.status());
   auto of = std::make_shared<OpenFile>();
   of->handle = std::move(*f);
   of->ino = ino;
   of->dirty = trunc;
+  const bool keep = note_open(impl, req, *of, trunc ? oplock_level::kNone : granted, nullptr);
   fi->fh = impl->add_file(of);
-  set_cache_flags(impl, fi);
+  set_cache_flags(impl, fi, keep);
   if (fuse_reply_open(req, fi) != 0) {
     impl->take_file(fi->fh);
-    impl->close(std::move(of->handle));
+    release_file(impl, *of);
   }
 }
 
@@ -71,8 +107,9 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, fuse
   CreateDisposition disp = (fi->flags & O_EXCL)    ? CreateDisposition::Create
                            : (fi->flags & O_TRUNC) ? CreateDisposition::OverwriteIf
                                                    : CreateDisposition::OpenIf;
+  uint8_t granted = oplock_level::kNone;
   auto f = impl->open(req, *path, access_for(fi->flags) | access::kReadAttributes, disp,
-                      create_option::kNonDirectoryFile);
+                      create_option::kNonDirectoryFile, 0, nullptr, &granted);
   if (!f) return impl->reply_status(req, f.status());
   auto info = impl->query_all(req, *f);
   if (!info) {
@@ -83,13 +120,15 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, fuse
   auto of = std::make_shared<OpenFile>();
   of->handle = std::move(*f);
   of->ino = ino;
+  // An existing file opened without truncation may still have data cached from before.
+  const bool keep = note_open(impl, req, *of, (fi->flags & O_TRUNC) ? 0 : granted, &*info);
   fi->fh = impl->add_file(of);
-  set_cache_flags(impl, fi);
+  set_cache_flags(impl, fi, keep);
   auto e = impl->entry(ino, impl->to_stat(*info, ino));
   if (fuse_reply_create(req, &e, fi) != 0) {
     impl->inodes.forget(ino, 1);
     impl->take_file(fi->fh);
-    impl->close(std::move(of->handle));
+    release_file(impl, *of);
   }
 }
 
@@ -163,7 +202,7 @@ void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
 
 void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   auto* impl = impl_of(req);
-  if (auto of = impl->take_file(fi->fh)) impl->close(std::move(of->handle));
+  if (auto of = impl->take_file(fi->fh)) release_file(impl, *of);
   fuse_reply_err(req, 0);
 }
 

@@ -488,8 +488,7 @@ void RdrConnection::on_message(const IncomingMessage& m, std::vector<std::byte>*
                                bool encrypted) {
   credits_.grant(m.header.credit_request_response);
   if (m.header.message_id == kBreakMessageId) {
-    // rdr asks for no oplocks or leases yet; a break is logged and otherwise ignored.
-    log::debug("rdr: ", server_, ": unsolicited break notification ignored");
+    leases_.on_break(m.bytes);  // handled in its own coroutine (rdr_lease.cpp)
     return;
   }
   auto it = pending_.find(m.header.message_id);
@@ -533,6 +532,7 @@ void RdrConnection::close(NtStatus why) {
   dead_.store(true, std::memory_order_release);
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   if (echo_timer_) loop_.cancel_op(echo_timer_);
+  if (idle_timer_) loop_.cancel_op(idle_timer_);
   auto pending = std::move(pending_);
   pending_.clear();
   for (auto& [id, w] : pending) {
@@ -548,6 +548,7 @@ void RdrConnection::close(NtStatus why) {
   }
   ready_.set(why);
   for (auto& [name, t] : trees_) t->ready.set(why);
+  leases_.creates_settled();  // breaks waiting for a CREATE give up
   if (on_dead_) {
     auto fn = std::move(on_dead_);
     on_dead_ = nullptr;

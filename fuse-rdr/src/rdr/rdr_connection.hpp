@@ -9,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <coroutine>
 #include <cstdint>
 #include <deque>
@@ -25,6 +26,7 @@
 #include "lwsmb/iocore/task.hpp"
 #include "rdr/credit_window.hpp"
 #include "rdr/rdr_async.hpp"
+#include "rdr/rdr_lease.hpp"
 #include "rdr/rdr_wire.hpp"
 
 namespace lwsmb::fuse_rdr {
@@ -35,6 +37,7 @@ struct RdrTree {
   std::string share;
   uint32_t tree_id = 0;
   uint32_t share_flags = 0;
+  uint8_t share_type = smb2::share_type::kDisk;
   bool encrypt = false;
   int opens = 0;
   RdrEvent ready;
@@ -64,6 +67,9 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
 
   EventLoop& loop() { return loop_; }
   const std::string& server() const { return server_; }
+  const RdrOptions& options() const { return options_; }
+  // Leases, oplocks and the registry of this connection's opens (rdr_lease.hpp).
+  RdrLeaseTable& leases() { return leases_; }
   // Read from any thread (the driver checks it before reusing a connection).
   bool dead() const { return dead_.load(std::memory_order_acquire); }
   const Negotiated& negotiated() const { return neg_; }
@@ -101,6 +107,20 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   // Fails every request in flight with `why` and drops the socket.
   void close(NtStatus why);
 
+  // Teardown (rdr_teardown.cpp): CLOSE of the opens still registered, TREE_DISCONNECT of every
+  // tree, LOGOFF, then the socket closes. Any failure on the way just closes the socket.
+  Task<void> shutdown_gracefully();
+  // CREATEs routed to this connection and not finished yet (counted by the driver under its
+  // lock, so that an idle connection is never retired under a CREATE).
+  std::atomic<int> creates{0};
+  // Called on the loop after a CREATE or CLOSE: arms the idle watch when nothing is open.
+  void note_activity();
+  // Asked on the loop when the connection has been idle for options().idle_timeout: true lets
+  // it log off and disconnect (the owner has forgotten it by then).
+  void set_on_idle(std::function<bool()> fn) { on_idle_ = std::move(fn); }
+  // Set once the connection logs off on purpose (idle or shutdown): not a failure to recover.
+  bool retiring() const { return retiring_; }
+
  private:
   struct Waiter {
     std::coroutine_handle<> h;
@@ -131,6 +151,8 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   // reauth: a new exchange on the live session; its keys stay (MS-SMB2 3.2.5.3.1).
   Task<NtStatus> session_setup(bool reauth = false);
   Task<void> echo_loop(std::shared_ptr<RdrConnection> self);
+  Task<void> idle_watch(std::shared_ptr<RdrConnection> self);
+  Task<NtStatus> simple_call(smb2::Command cmd, const RdrTree* tree);
   Task<NtStatus> validate_negotiate(const RdrTree& tree);
 
   // Takes `charge` credits, waiting in line when the window is short; nullopt when the
@@ -210,6 +232,13 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   EventLoop::OpId echo_timer_ = 0;
   EventLoop::OpId setup_timer_ = 0;
   bool echo_outstanding_ = false;
+
+  RdrLeaseTable leases_{*this};
+  std::function<bool()> on_idle_;
+  bool retiring_ = false;
+  bool idle_armed_ = false;
+  EventLoop::OpId idle_timer_ = 0;
+  std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace lwsmb::fuse_rdr

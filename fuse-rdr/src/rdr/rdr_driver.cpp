@@ -1,5 +1,7 @@
 // The \rdr driver: routes CREATE to a shared connection per (server, port, user) and every
 // other IRP to the open's connection loop (rdr.hpp).
+#include <chrono>
+#include <future>
 #include <map>
 #include <mutex>
 
@@ -19,6 +21,22 @@ std::string lower(std::string s) {
   }
   return s;
 }
+
+// A CREATE on its connection; the connection may go idle once no CREATE is under way.
+Task<void> create_on(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath path) {
+  co_await rdr_create(conn, irp, std::move(path));
+  --conn->creates;
+  conn->note_activity();
+}
+
+Task<void> shut_down(std::shared_ptr<RdrConnection> conn,
+                     std::shared_ptr<std::promise<void>> done) {
+  co_await conn->shutdown_gracefully();
+  done->set_value();
+}
+
+// How long driver shutdown waits for LOGOFF and friends before it drops the sockets.
+constexpr std::chrono::seconds kShutdownWait{3};
 
 class RdrDriver : public Driver, public std::enable_shared_from_this<RdrDriver> {
  public:
@@ -45,7 +63,7 @@ class RdrDriver : public Driver, public std::enable_shared_from_this<RdrDriver> 
       }
       irp->mark_pending();
       conn->loop().post(
-          [conn, irp, p = std::move(*path)] { spawn(rdr_create(conn, irp, std::move(p))); });
+          [conn, irp, p = std::move(*path)] { spawn(create_on(conn, irp, std::move(p))); });
       return;
     }
     auto* f = irp->file().context<RdrFile>();
@@ -65,8 +83,18 @@ class RdrDriver : public Driver, public std::enable_shared_from_this<RdrDriver> 
       all.swap(conns_);
       shut_ = true;
     }
+    // Close, TREE_DISCONNECT and LOGOFF on every connection at once, bounded in time.
+    std::vector<std::pair<std::shared_ptr<RdrConnection>, std::future<void>>> waits;
     for (auto& [key, c] : all) {
-      c->loop().post([c] { c->close(NtStatus::ConnectionDisconnected); });
+      auto done = std::make_shared<std::promise<void>>();
+      waits.emplace_back(c, done->get_future());
+      c->loop().post([c, done] { spawn(shut_down(c, done)); });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + kShutdownWait;
+    for (auto& [c, f] : waits) {
+      if (f.wait_until(deadline) != std::future_status::ready) {
+        c->loop().post([c] { c->close(NtStatus::ConnectionDisconnected); });
+      }
     }
   }
 
@@ -77,7 +105,10 @@ class RdrDriver : public Driver, public std::enable_shared_from_this<RdrDriver> 
     std::lock_guard lock(mutex_);
     if (shut_) return nullptr;
     auto it = conns_.find(key);
-    if (it != conns_.end() && !it->second->dead()) return it->second;
+    if (it != conns_.end() && !it->second->dead()) {
+      ++it->second->creates;
+      return it->second;
+    }
     auto conn = std::make_shared<RdrConnection>(io_->next_loop(), p.server, p.port, options_);
     std::weak_ptr<RdrDriver> weak = weak_from_this();
     std::weak_ptr<RdrConnection> weak_conn = conn;
@@ -88,7 +119,19 @@ class RdrDriver : public Driver, public std::enable_shared_from_this<RdrDriver> 
       auto it = self->conns_.find(key);
       if (it != self->conns_.end() && it->second == weak_conn.lock()) self->conns_.erase(it);
     });
+    // Idle: forgotten here first, under the lock, unless a CREATE was routed to it meanwhile.
+    conn->set_on_idle([weak, weak_conn, key] {
+      auto self = weak.lock();
+      auto c = weak_conn.lock();
+      if (!self || !c) return false;
+      std::lock_guard lock(self->mutex_);
+      if (c->creates != 0) return false;
+      auto it = self->conns_.find(key);
+      if (it != self->conns_.end() && it->second == c) self->conns_.erase(it);
+      return true;
+    });
     conns_[key] = conn;
+    ++conn->creates;
     return conn;
   }
 

@@ -42,6 +42,7 @@ bool has_body(NtStatus st) {
 struct IoJob {
   IrpPtr irp;
   bool is_write = false;  // a failed part fails a WRITE whole: what reached the file is unknown
+  std::unique_ptr<RdrWriteHold> hold;  // a break waits for the WRITE (rdr_lease.hpp)
   size_t left = 0;
   struct Part {
     uint64_t length = 0;
@@ -171,6 +172,7 @@ Task<void> do_write(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp)
   const uint32_t chunk = conn->max_write();
   auto job = make_job(irp, a.buffer.size(), chunk);
   job->is_write = true;
+  if (f->grant) job->hold = std::make_unique<RdrWriteHold>(conn->loop(), f->grant);
   for (size_t i = 0; i < job->parts.size(); ++i) {
     const uint64_t rel = uint64_t{i} * chunk;
     spawn(write_part(conn, f, job, i, a.offset + rel, a.buffer.subspan(rel, job->parts[i].length)));
@@ -380,6 +382,8 @@ Task<void> do_close(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp)
     st = reply.status;
   }
   if (f->tree) --f->tree->opens;
+  conn->leases().closed(f->file_id);
+  conn->note_activity();
   irp->complete(st);
 }
 
@@ -410,6 +414,7 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
     co_return;
   }
   r.name = std::move(*name);
+  conn->leases().prepare_create(*tree, path.path, a, r);
   if (!a.ea_buffer.empty()) {
     r.contexts.push_back(smb2::CreateContext{smb2::create_context_tag::kEaBuffer,
                                              {a.ea_buffer.begin(), a.ea_buffer.end()}});
@@ -472,6 +477,7 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
       ctx->open_info_time = std::chrono::steady_clock::now();
     }
   }
+  ctx->grant = conn->leases().opened(tree, path.path, r, *resp, &a.granted_oplock);
   ++tree->opens;
   irp->file().set_context(std::move(ctx));
   irp->complete(NtStatus::Success, resp->create_action);
@@ -514,6 +520,11 @@ Task<void> rdr_file_irp(std::shared_ptr<RdrConnection> conn, IrpPtr irp) {
     }
     case IrpType::SetInformation: {
       auto& a = irp->args_as<SetInformationArgs>();
+      if (a.info_class == FileInfoClass::Rename || a.info_class == FileInfoClass::RenameEx ||
+          a.info_class == FileInfoClass::Disposition ||
+          a.info_class == FileInfoClass::DispositionEx || a.info_class == FileInfoClass::Link) {
+        if (f->tree) conn->leases().forget_paths(f->tree->share);
+      }
       co_await do_set_info(conn, f, irp, smb2::info_type::kFile, static_cast<uint8_t>(a.info_class),
                            0, a.buffer);
       break;

@@ -17,6 +17,8 @@ struct RdrFile : DriverFileContext {
   std::shared_ptr<RdrConnection> conn;
   std::shared_ptr<RdrTree> tree;
   smb2::FileId file_id;
+  // The lease or oplock this open caches under (null: none); see rdr_lease.hpp.
+  std::shared_ptr<RdrCacheGrant> grant;
   // FileAllInformation fetched in the same compound as the CREATE (MS-SMB2 3.2.4.1.4): it
   // answers the first FileAllInformation query made soon after the open without a round trip
   // (the create-query-close pattern of stat). Dropped once used, after a change through this

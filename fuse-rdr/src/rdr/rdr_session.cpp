@@ -335,6 +335,7 @@ Task<NtStatus> RdrConnection::connect_tree(const std::string& share,
     } else {
       t->tree_id = reply.header.tree_id;
       t->share_flags = resp->share_flags;
+      t->share_type = resp->share_type;
       t->encrypt = (resp->share_flags & smb2::share_flag::kEncryptData) != 0;
       if (t->encrypt && encryption_key_.empty()) st = NtStatus::AccessDenied;
     }

@@ -33,6 +33,7 @@ Result<smb2::NegotiateRequest> build_negotiate_request(const NegotiateOffer& off
   if (offer.max_dialect >= smb2::dialect::kSmb210) r.capabilities |= smb2::capability::kLargeMtu;
   if (offer.max_dialect >= smb2::dialect::kSmb300) {
     r.capabilities |= smb2::capability::kEncryption;
+    r.capabilities |= smb2::capability::kLeasing;  // rdr_lease.cpp
   }
   if (std::find(r.dialects.begin(), r.dialects.end(), smb2::dialect::kSmb311) != r.dialects.end()) {
     smb2::PreauthIntegrityCapabilities pre;

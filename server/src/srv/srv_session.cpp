@@ -225,6 +225,7 @@ Task<NtStatus> handle_logoff(SmbRequest& req) {
   if (!r) co_return r.status();
   co_await cancel_session_requests(req.conn, req.session_id);
   drop_session(req.conn.state(), req.session_id);
+  log::debug("connection ", req.conn.id(), ": LOGOFF of session ", req.session_id);
   co_return smb2::encode_body(smb2::LogoffResponse{}, req.out(), req.msg_start);
 }
 

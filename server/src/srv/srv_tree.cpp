@@ -120,6 +120,7 @@ Task<NtStatus> handle_tree_disconnect(SmbRequest& req) {
     it = mine ? opens.erase(it) : std::next(it);
   }
   s->trees.erase(req.tree_id);
+  log::debug("connection ", req.conn.id(), ": TREE_DISCONNECT of tree ", req.tree_id);
   co_return smb2::encode_body(smb2::TreeDisconnectResponse{}, req.out(), req.msg_start);
 }
 

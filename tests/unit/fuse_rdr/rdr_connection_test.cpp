@@ -9,8 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "lwsmb/auth/spnego.hpp"
@@ -88,6 +91,15 @@ class Peer {
   }
   void shut() { ::shutdown(fd_, SHUT_RDWR); }
 
+  // What handshake() negotiates and grants (leases: rdr_lease tests below).
+  uint16_t dialect = smb2::dialect::kSmb202;
+  uint32_t capabilities = 0;
+  uint8_t grant_oplock = smb2::oplock_level::kNone;
+  uint32_t grant_lease_state = 0;   // with grant_oplock kLease: the client's key, this state
+  uint8_t requested_oplock = 0xEE;  // what the CREATE asked for
+  std::vector<smb2::CreateContext> create_contexts;  // ... and its contexts
+  std::vector<smb2::CreateContext> grant_contexts;   // sent back in the CREATE response
+
   // NEGOTIATE (2.0.2), an anonymous SESSION_SETUP, TREE_CONNECT and CREATE, each answered with
   // `credits` credits.
   void handshake(uint16_t credits, const std::vector<std::byte>* all_info = nullptr) {
@@ -97,7 +109,8 @@ class Peer {
     ASSERT_EQ(h->command, smb2::Command::Negotiate);
     smb2::NegotiateResponse nr;
     nr.security_mode = smb2::security_mode::kSigningEnabled;
-    nr.dialect_revision = smb2::dialect::kSmb202;
+    nr.dialect_revision = dialect;
+    nr.capabilities = capabilities;
     nr.max_transact_size = nr.max_read_size = nr.max_write_size = 65536;
     auto token = auth::SpnegoServer::negotiate_token();
     nr.security_buffer = token;
@@ -145,7 +158,23 @@ class Peer {
     ASSERT_EQ(h->command, smb2::Command::Create);
     EXPECT_EQ(h->tree_id, kTreeId);
     EXPECT_EQ(h->session_id, kSessionId);
+    if (auto creq = smb2::decode_create_request((*parts)[0]); creq.ok()) {
+      requested_oplock = creq->requested_oplock_level;
+      create_contexts = creq->contexts;
+    }
     smb2::CreateResponse cr;
+    cr.oplock_level = grant_oplock;
+    cr.contexts = grant_contexts;
+    if (grant_oplock == smb2::oplock_level::kLease) {
+      const auto* c =
+          smb2::find_create_context(create_contexts, smb2::create_context_tag::kRequestLease);
+      ASSERT_NE(c, nullptr);
+      auto lc = smb2::decode_lease_context(c->data);
+      ASSERT_TRUE(lc.ok());
+      lc->lease_state = grant_lease_state;
+      cr.contexts.push_back(
+          {smb2::create_context_tag::kRequestLease, smb2::encode_lease_context(*lc)});
+    }
     cr.create_action = 1;
     cr.end_of_file = 1 << 20;
     cr.file_id = kFileId;
@@ -175,10 +204,11 @@ class Peer {
   int fd_;
 };
 
-// Listens on 127.0.0.1:0 and runs `script` on the first connection in its own thread.
+// Listens on 127.0.0.1:0 and runs `script` on the first `connections` connections, one after
+// the other, in its own thread.
 class FakeServer {
  public:
-  explicit FakeServer(std::function<void(Peer&)> script) {
+  explicit FakeServer(std::function<void(Peer&)> script, int connections = 1) {
     lfd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -188,11 +218,13 @@ class FakeServer {
     socklen_t len = sizeof a;
     ::getsockname(lfd_, reinterpret_cast<sockaddr*>(&a), &len);
     port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this, script = std::move(script)] {
-      pollfd p{lfd_, POLLIN, 0};
-      if (::poll(&p, 1, 10000) != 1) return;
-      Peer peer(::accept4(lfd_, nullptr, nullptr, SOCK_CLOEXEC));
-      script(peer);
+    thread_ = std::thread([this, connections, script = std::move(script)] {
+      for (int i = 0; i < connections; ++i) {
+        pollfd p{lfd_, POLLIN, 0};
+        if (::poll(&p, 1, 10000) != 1) return;
+        Peer peer(::accept4(lfd_, nullptr, nullptr, SOCK_CLOEXEC));
+        script(peer);
+      }
     });
   }
   ~FakeServer() {
@@ -601,4 +633,232 @@ TEST(RdrConnection, PipeReadAndTransceivePassBufferOverflowWithData) {
   ASSERT_EQ(st.information, 4u);
   EXPECT_EQ(std::vector<std::byte>(buf.begin(), buf.begin() + 4), data_at(24, 4));
   EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
+}
+
+// ---- Leases, oplocks and teardown (rdr_lease.cpp, rdr_teardown.cpp) ----------------------------
+
+namespace {
+
+smb2::Header break_header() {
+  smb2::Header h;
+  h.command = smb2::Command::OplockBreak;
+  h.flags = smb2::header_flag::kServerToRedir;
+  h.message_id = ~uint64_t{0};
+  return h;
+}
+
+template <class Body>
+void send_break(Peer& p, const Body& body) {
+  std::vector<std::byte> m;
+  ASSERT_EQ(smb2::append_message(break_header(), body, m), NtStatus::Success);
+  p.send_raw(m);
+}
+
+// Receives one request, checks its command and answers it with success.
+template <class Body>
+std::vector<std::byte> expect_request(Peer& p, smb2::Command cmd, const Body& answer,
+                                      std::atomic<int>* seen = nullptr) {
+  auto m = p.recv_message();
+  auto h = smb2::decode_header(m);
+  EXPECT_TRUE(h.ok());
+  if (!h.ok()) return {};
+  EXPECT_EQ(h->command, cmd);
+  if (seen) ++*seen;
+  p.reply(*h, 0, answer);
+  return m;
+}
+
+void expect_teardown(Peer& p, std::atomic<int>* logoffs) {
+  expect_request(p, smb2::Command::TreeDisconnect, smb2::TreeDisconnectResponse{});
+  expect_request(p, smb2::Command::Logoff, smb2::LogoffResponse{}, logoffs);
+}
+
+// Collects on_cache_invalidate calls.
+struct Dropped {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> paths;
+  void add(const std::string& p) {
+    std::lock_guard lock(m);
+    paths.push_back(p);
+    cv.notify_all();
+  }
+  bool wait_for(size_t n) {
+    std::unique_lock lock(m);
+    return cv.wait_for(lock, std::chrono::seconds(5), [&] { return paths.size() >= n; });
+  }
+};
+
+bool wait_until(const std::function<bool()>& done) {
+  for (int i = 0; i < 500 && !done(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST(RdrLease, OplockBreakDropsTheCacheThenIsAcknowledged) {
+  Dropped dropped;
+  std::atomic<int> logoffs{0};
+  FakeServer server([&](Peer& p) {
+    p.grant_oplock = smb2::oplock_level::kBatch;
+    p.handshake(8);
+    EXPECT_EQ(p.requested_oplock, smb2::oplock_level::kII);  // a read-only open, no leasing
+    // Ignored: an acknowledgment-shaped message, and a break of a file nobody has open.
+    send_break(p, smb2::LeaseBreakAck{});
+    send_break(p, smb2::OplockBreak{smb2::oplock_level::kII, {1, 2}});
+    send_break(p, smb2::OplockBreak{smb2::oplock_level::kII, kFileId});
+    auto m = expect_request(p, smb2::Command::OplockBreak,
+                            smb2::OplockBreak{smb2::oplock_level::kII, kFileId});
+    auto ack = smb2::decode_oplock_break(m);
+    ASSERT_TRUE(ack.ok());
+    EXPECT_EQ(ack->oplock_level, smb2::oplock_level::kII);
+    EXPECT_EQ(ack->file_id, kFileId);
+    expect_request(p, smb2::Command::Close, smb2::CloseResponse{});
+    expect_teardown(p, &logoffs);  // when the client shuts down
+  });
+  {
+    auto o = test_options();
+    o.on_cache_invalidate = [&](const std::string& path) { dropped.add(path); };
+    Client client(o);
+    auto f = client.open(server.port());
+    ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+    ASSERT_TRUE(dropped.wait_for(1));
+    EXPECT_EQ(dropped.paths, std::vector<std::string>{"f.bin"});
+    EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
+  }
+  EXPECT_EQ(logoffs, 1);
+}
+
+TEST(RdrLease, OpensShareOneLeaseKeyAndLeaseBreaksAreAcknowledged) {
+  Dropped dropped;
+  std::atomic<int> logoffs{0};
+  namespace ls = smb2::lease_state;
+  FakeServer server([&](Peer& p) {
+    p.dialect = smb2::dialect::kSmb210;
+    p.capabilities = smb2::capability::kLeasing;
+    p.grant_oplock = smb2::oplock_level::kLease;
+    p.grant_lease_state = ls::kRead | ls::kWrite | ls::kHandle;
+    p.handshake(8);
+    EXPECT_EQ(p.requested_oplock, smb2::oplock_level::kLease);
+    const auto* c =
+        smb2::find_create_context(p.create_contexts, smb2::create_context_tag::kRequestLease);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->data.size(), 32u);  // v1 on 2.1
+    auto first = smb2::decode_lease_context(c->data);
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(first->lease_state, ls::kRead | ls::kWrite | ls::kHandle);
+    // The second open of the same file carries the same key.
+    auto m = p.recv_message();
+    auto parts = smb2::split_compound(m);
+    ASSERT_TRUE(parts.ok());
+    auto h = smb2::decode_header((*parts)[0]);
+    ASSERT_TRUE(h.ok());
+    auto creq = smb2::decode_create_request((*parts)[0]);
+    ASSERT_TRUE(creq.ok());
+    const auto* c2 =
+        smb2::find_create_context(creq->contexts, smb2::create_context_tag::kRequestLease);
+    ASSERT_NE(c2, nullptr);
+    auto second = smb2::decode_lease_context(c2->data);
+    ASSERT_TRUE(second.ok());
+    EXPECT_EQ(second->lease_key, first->lease_key);
+    smb2::CreateResponse cr;
+    cr.oplock_level = smb2::oplock_level::kLease;
+    cr.file_id = {33, 44};
+    cr.contexts.push_back({smb2::create_context_tag::kRequestLease, c2->data});
+    p.reply(*h, 0, cr);
+    if (parts->size() == 2) {
+      auto q = smb2::decode_header((*parts)[1]);
+      ASSERT_TRUE(q.ok());
+      p.reply(*q, static_cast<uint32_t>(NtStatus::AccessDenied), smb2::ErrorResponse{});
+    }
+    // A lease break that needs an acknowledgment, and one of a key nobody holds.
+    smb2::LeaseBreakNotification n;
+    n.flags = smb2::lease_break_flag::kAckRequired;
+    n.lease_key = first->lease_key;
+    n.current_lease_state = ls::kRead | ls::kWrite | ls::kHandle;
+    n.new_lease_state = ls::kRead | ls::kHandle;
+    send_break(p, n);
+    auto ackm = expect_request(p, smb2::Command::OplockBreak, smb2::LeaseBreakAck{});
+    auto ack = smb2::decode_lease_break_ack(ackm);
+    ASSERT_TRUE(ack.ok());
+    EXPECT_EQ(ack->lease_key, first->lease_key);
+    EXPECT_EQ(ack->lease_state, ls::kRead | ls::kHandle);
+    // Handle caching goes: the next open of the name must come with a key of its own.
+    n.current_lease_state = ls::kRead | ls::kHandle;
+    n.new_lease_state = ls::kRead;
+    send_break(p, n);
+    ackm = expect_request(p, smb2::Command::OplockBreak, smb2::LeaseBreakAck{});
+    ack = smb2::decode_lease_break_ack(ackm);
+    ASSERT_TRUE(ack.ok());
+    EXPECT_EQ(ack->lease_state, ls::kRead);
+    n.lease_key[0] ^= std::byte{0xFF};
+    send_break(p, n);  // a key nobody holds: ignored
+    m = p.recv_message();
+    parts = smb2::split_compound(m);
+    ASSERT_TRUE(parts.ok());
+    h = smb2::decode_header((*parts)[0]);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Create);
+    creq = smb2::decode_create_request((*parts)[0]);
+    ASSERT_TRUE(creq.ok());
+    const auto* c3 =
+        smb2::find_create_context(creq->contexts, smb2::create_context_tag::kRequestLease);
+    ASSERT_NE(c3, nullptr);
+    auto third = smb2::decode_lease_context(c3->data);
+    ASSERT_TRUE(third.ok());
+    EXPECT_NE(third->lease_key, first->lease_key);
+    cr.file_id = {55, 66};
+    cr.contexts.clear();
+    p.reply(*h, 0, cr);  // no lease this time
+    if (parts->size() == 2) {
+      auto q = smb2::decode_header((*parts)[1]);
+      ASSERT_TRUE(q.ok());
+      p.reply(*q, static_cast<uint32_t>(NtStatus::AccessDenied), smb2::ErrorResponse{});
+    }
+    for (int i = 0; i < 3; ++i) expect_request(p, smb2::Command::Close, smb2::CloseResponse{});
+    expect_teardown(p, &logoffs);
+  });
+  {
+    auto o = test_options();
+    o.max_dialect = 0x0210;
+    o.on_cache_invalidate = [&](const std::string& path) { dropped.add(path); };
+    Client client(o);
+    auto f1 = client.open(server.port());
+    ASSERT_TRUE(f1.ok()) << ntstatus_name(f1.status());
+    auto f2 = client.open(server.port());
+    ASSERT_TRUE(f2.ok()) << ntstatus_name(f2.status());
+    ASSERT_TRUE(dropped.wait_for(2));
+    // Once per break and path of the lease.
+    EXPECT_EQ(dropped.paths, (std::vector<std::string>{"f.bin", "f.bin"}));
+    auto f3 = client.open(server.port());
+    ASSERT_TRUE(f3.ok()) << ntstatus_name(f3.status());
+    EXPECT_EQ(client.io.close_file(std::move(*f1)).status, NtStatus::Success);
+    EXPECT_EQ(client.io.close_file(std::move(*f2)).status, NtStatus::Success);
+    EXPECT_EQ(client.io.close_file(std::move(*f3)).status, NtStatus::Success);
+  }
+  EXPECT_EQ(logoffs, 1);
+}
+
+TEST(RdrTeardown, IdleConnectionLogsOffAndTheNextOpenConnectsAgain) {
+  std::atomic<int> logoffs{0};
+  FakeServer server(
+      [&](Peer& p) {
+        p.handshake(8);
+        expect_request(p, smb2::Command::Close, smb2::CloseResponse{});
+        expect_teardown(p, &logoffs);  // idle (first connection) or shutdown (second)
+      },
+      2);
+  auto o = test_options();
+  o.idle_timeout = std::chrono::milliseconds(300);
+  Client client(o);
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
+  ASSERT_TRUE(wait_until([&] { return logoffs == 1; }));
+  auto again = client.open(server.port());
+  ASSERT_TRUE(again.ok()) << ntstatus_name(again.status());
+  EXPECT_EQ(client.io.close_file(std::move(*again)).status, NtStatus::Success);
+  ASSERT_TRUE(wait_until([&] { return logoffs == 2; }));
 }

@@ -55,8 +55,14 @@ struct RdrOptions {
   uint32_t wsize = 4u << 20;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::seconds echo_interval{60};  // keep-alive ECHO; a dead server is noticed by it
+  // A connection with nothing open and no CREATE for this long logs off and disconnects; the
+  // next CREATE connects again. 0: never.
+  std::chrono::milliseconds idle_timeout{60000};
   // Called (on a loop thread) when the server breaks a lease or oplock on PATH (the path
-  // after the share, with backslashes) so that a cache above (FUSE) drops what it holds.
+  // after the share, with backslashes) so that a cache above (FUSE) drops what it holds. The
+  // break is acknowledged after it returns and the writes in flight on the file finish. Must
+  // not block. CreateArgs::granted_oplock tells the opener what it may cache: a lease is
+  // reported as its oplock equivalent (R+W+H Batch, R+W Exclusive, R or R+H Level II).
   std::function<void(const std::string& path)> on_cache_invalidate;
 };
 

@@ -67,6 +67,7 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   // Read from any thread (the driver checks it before reusing a connection).
   bool dead() const { return dead_.load(std::memory_order_acquire); }
   const Negotiated& negotiated() const { return neg_; }
+  const RdrOptions& options() const { return options_; }
   // Largest READ / WRITE payload per request: the server's maximum capped by rsize / wsize,
   // 64 KiB without multi-credit support.
   uint32_t max_read() const;

@@ -384,7 +384,7 @@ Task<void> do_close(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp)
   // A write-behind failure not reported yet is the close's answer (the file is closed anyway).
   NtStatus werr = rdr_take_write_error(*f);
   if (werr != NtStatus::Success) st = werr;
-  rdr_drop_read_ahead(*f);
+  f->read_ahead.reset();  // its own window only: a close changes no data
   irp->complete(st);
 }
 
@@ -521,7 +521,6 @@ Task<void> rdr_file_irp(std::shared_ptr<RdrConnection> conn, IrpPtr irp) {
       if (f->shared && conn->options().write_behind > 0) {
         co_await rdr_write_behind(conn, f, irp, conn->options().write_behind);
       } else {
-        if (f->shared) ++f->shared->generation;
         rdr_drop_read_ahead(*f);
         co_await do_write(conn, f, irp);
       }
@@ -544,8 +543,7 @@ Task<void> rdr_file_irp(std::shared_ptr<RdrConnection> conn, IrpPtr irp) {
     }
     case IrpType::SetInformation: {
       auto& a = irp->args_as<SetInformationArgs>();
-      if (f->shared) ++f->shared->generation;  // a size change makes read-ahead data stale
-      rdr_drop_read_ahead(*f);
+      rdr_drop_read_ahead(*f);  // a size change makes read-ahead data stale
       co_await do_set_info(conn, f, irp, smb2::info_type::kFile, static_cast<uint8_t>(a.info_class),
                            0, a.buffer);
       break;

@@ -163,6 +163,7 @@ void rdr_writes_drained(EventLoop& loop, RdrFileShared& shared) {
 }
 
 void rdr_drop_read_ahead(RdrFile& f) {
+  if (f.shared) ++f.shared->generation;  // the other opens of the file drop theirs too
   if (!f.read_ahead) return;
   f.read_ahead->chunks.clear();
   f.read_ahead->sequential = 0;

@@ -61,8 +61,9 @@ struct RdrReadAhead {
   std::deque<std::shared_ptr<RdrReadAheadChunk>> chunks;
 };
 
-// Forgets what the open read ahead (a write, a size change, a lease or oplock break that says
-// the data may have changed). Requests still in flight finish into chunks nobody reads.
+// Forgets what the open, and every other open of the same file, read ahead: for a write, a
+// size change, a lease or oplock break that says the data may have changed. Requests still in
+// flight finish into chunks nobody reads. Loop thread.
 void rdr_drop_read_ahead(RdrFile& f);
 
 // A READ IRP of a sequential reader: served from the window, which is kept `window` bytes

@@ -69,8 +69,7 @@ Task<void> rdr_write_behind(std::shared_ptr<RdrConnection> conn, RdrFile* f, Irp
     irp->complete(st, 0);
     co_return;
   }
-  ++shared->generation;  // what any open of the file read ahead is stale now
-  rdr_drop_read_ahead(*f);
+  rdr_drop_read_ahead(*f);  // what any open of the file read ahead is stale now
   const uint32_t chunk = conn->max_write();
   for (uint64_t rel = 0; rel < size; rel += chunk) {
     const uint64_t n = std::min<uint64_t>(chunk, size - rel);

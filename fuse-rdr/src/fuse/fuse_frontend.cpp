@@ -397,6 +397,7 @@ int FuseFrontend::run() {
   fuse_loop_cfg_set_clone_fd(cfg, 1);
   int rc = fuse_session_loop_mt(impl_->session, cfg);
   fuse_loop_cfg_destroy(cfg);
+  impl_->async_wait();  // READs still answering into the session
   fuse_remove_signal_handlers(impl_->session);
   fuse_session_unmount(impl_->session);
   impl_->mounted = false;

@@ -112,13 +112,18 @@ void on_read_done(const std::shared_ptr<AsyncRead>& r, const IoStatusBlock& st) 
   const bool eof =
       st.status == NtStatus::EndOfFile || (nt_success(st.status) && st.information == 0);
   if (!eof && !nt_success(st.status)) {
-    if (r->got == 0) return FuseFrontend::Impl::reply_status(r->req, st.status);
+    if (r->got == 0) {
+      FuseFrontend::Impl::reply_status(r->req, st.status);
+      r->impl->async_end();
+      return;
+    }
   } else if (!eof) {
     r->got += std::min<size_t>(st.information, r->size - r->got);
     // The kernel takes a short read for the end of the file: keep reading until SIZE or EOF.
     if (r->got < r->size) return issue_read(r);
   }
   fuse_reply_buf(r->req, reinterpret_cast<const char*>(r->buf.get()), r->got);
+  r->impl->async_end();
 }
 
 void issue_read(std::shared_ptr<AsyncRead> r) {
@@ -139,6 +144,7 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
   r->buf = std::make_unique_for_overwrite<std::byte[]>(size);
   r->size = size;
   r->offset = static_cast<uint64_t>(off);
+  impl->async_begin();
   issue_read(std::move(r));
 }
 

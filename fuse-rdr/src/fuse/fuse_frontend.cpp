@@ -4,8 +4,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <future>
+#include <sstream>
 
 #include "fuse/fuse_impl.hpp"
 #include "lwsmb/fuse_rdr/errno_map.hpp"
@@ -279,11 +282,36 @@ void FuseFrontend::Impl::inval_worker() {
 
 namespace {
 
+// The "major:minor" of the file system mounted on MOUNTPOINT, from /proc/self/mountinfo (a
+// stat of the mount point would be a request to this very file system, not served yet).
+std::string mount_device(const std::string& mountpoint) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line, found;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    if (!(fields >> id >> parent >> dev >> root >> point)) continue;
+    if (point == mountpoint) found = dev;  // the last one is the top of the stack
+  }
+  return found;
+}
+
+// Sets the mount's read-ahead window: FUSE caps it at the default 128 KiB of a new bdi, so
+// without this every sequential reader waits for 128 KiB requests one after another.
+void set_kernel_read_ahead(const std::string& mountpoint, uint32_t bytes) {
+  if (bytes == 0) return;
+  const std::string dev = mount_device(mountpoint);
+  if (dev.empty()) return;
+  std::ofstream out("/sys/class/bdi/" + dev + "/read_ahead_kb");
+  if (out) out << (bytes / 1024) << '\n';
+  if (!out) log::debug("fuse: cannot set read_ahead_kb of bdi ", dev);
+}
+
 void op_init(void* userdata, fuse_conn_info* conn) {
   auto* impl = static_cast<FuseFrontend::Impl*>(userdata);
   conn->max_write = impl->opts.max_io;
   conn->max_read = impl->opts.max_io;
-  conn->max_readahead = impl->opts.max_io;
+  conn->max_readahead = std::max(impl->opts.max_io, impl->opts.read_ahead);
   conn->max_background = 64;
   conn->congestion_threshold = 48;
   if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
@@ -384,6 +412,7 @@ int FuseFrontend::mount(std::string* error) {
     return EIO;
   }
   impl_->mounted = true;
+  set_kernel_read_ahead(o.mountpoint, o.read_ahead);
   impl_->inval_thread = std::thread([this] { impl_->inval_worker(); });
   return 0;
 }
@@ -396,6 +425,7 @@ int FuseFrontend::run() {
   fuse_loop_cfg_set_clone_fd(cfg, 1);
   int rc = fuse_session_loop_mt(impl_->session, cfg);
   fuse_loop_cfg_destroy(cfg);
+  impl_->async_wait();  // READs still answering into the session
   fuse_remove_signal_handlers(impl_->session);
   fuse_session_unmount(impl_->session);
   impl_->mounted = false;

@@ -76,6 +76,24 @@ struct FuseFrontend::Impl {
   std::thread inval_thread;
   void inval_worker();
 
+  // READs answered from their IRP's completion (fuse_ops_file.cpp): run() waits for them
+  // before the session goes away.
+  std::mutex async_mutex;
+  std::condition_variable async_cv;
+  int async_reads = 0;
+  void async_begin() {
+    std::lock_guard lock(async_mutex);
+    ++async_reads;
+  }
+  void async_end() {
+    std::lock_guard lock(async_mutex);
+    if (--async_reads == 0) async_cv.notify_all();
+  }
+  void async_wait() {
+    std::unique_lock lock(async_mutex);
+    async_cv.wait(lock, [&] { return async_reads == 0; });
+  }
+
   // --- helpers ---
   std::string full_path(const std::string& rel) const;
   double timeout() const { return std::chrono::duration<double>(opts.actimeo).count(); }

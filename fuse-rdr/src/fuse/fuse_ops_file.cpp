@@ -132,26 +132,59 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, fuse
   }
 }
 
+// A READ answered from the IRP's completion (on the driver's thread): the FUSE worker goes back
+// to the kernel at once instead of sleeping until the data is there, so a sequential reader
+// costs no thread switch per request and many reads can be in flight with few threads.
+struct AsyncRead {
+  FuseFrontend::Impl* impl = nullptr;
+  fuse_req_t req = nullptr;
+  std::shared_ptr<OpenFile> of;
+  std::unique_ptr<std::byte[]> buf;
+  size_t size = 0;
+  uint64_t offset = 0;
+  size_t got = 0;
+};
+
+void issue_read(std::shared_ptr<AsyncRead> r);
+
+void on_read_done(const std::shared_ptr<AsyncRead>& r, const IoStatusBlock& st) {
+  const bool eof =
+      st.status == NtStatus::EndOfFile || (nt_success(st.status) && st.information == 0);
+  if (!eof && !nt_success(st.status)) {
+    if (r->got == 0) {
+      FuseFrontend::Impl::reply_status(r->req, st.status);
+      r->impl->async_end();
+      return;
+    }
+  } else if (!eof) {
+    r->got += std::min<size_t>(st.information, r->size - r->got);
+    // The kernel takes a short read for the end of the file: keep reading until SIZE or EOF.
+    if (r->got < r->size) return issue_read(r);
+  }
+  fuse_reply_buf(r->req, reinterpret_cast<const char*>(r->buf.get()), r->got);
+  r->impl->async_end();
+}
+
+void issue_read(std::shared_ptr<AsyncRead> r) {
+  auto* impl = r->impl;
+  ReadArgs args{std::span(r->buf.get() + r->got, r->size - r->got), r->offset + r->got};
+  const auto& handle = r->of->handle;
+  impl->io.call(handle, std::move(args), [r](Irp& irp) { on_read_done(r, irp.status_block()); });
+}
+
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
   auto* impl = impl_of(req);
   auto of = impl->file(fi->fh);
   if (!of) return (void)fuse_reply_err(req, EBADF);
-  auto buf = std::make_unique_for_overwrite<std::byte[]>(size);
-  size_t got = 0;
-  // The kernel takes a short read for the end of the file: keep reading until SIZE or EOF.
-  while (got < size) {
-    auto st = impl->call(
-        req, of->handle,
-        ReadArgs{std::span(buf.get() + got, size - got), static_cast<uint64_t>(off) + got});
-    if (st.status == NtStatus::EndOfFile) break;
-    if (!nt_success(st.status)) {
-      if (got > 0) break;
-      return impl->reply_status(req, st.status);
-    }
-    if (st.information == 0) break;
-    got += std::min<size_t>(st.information, size - got);
-  }
-  fuse_reply_buf(req, reinterpret_cast<const char*>(buf.get()), got);
+  auto r = std::make_shared<AsyncRead>();
+  r->impl = impl;
+  r->req = req;
+  r->of = std::move(of);
+  r->buf = std::make_unique_for_overwrite<std::byte[]>(size);
+  r->size = size;
+  r->offset = static_cast<uint64_t>(off);
+  impl->async_begin();
+  issue_read(std::move(r));
 }
 
 void op_write(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t off,

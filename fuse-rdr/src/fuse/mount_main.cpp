@@ -5,6 +5,7 @@
 #include "lwsmb/fuse_rdr/mount_main.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -41,6 +42,7 @@ Options (-o, comma separated, mount.cifs names):
   file_mode=MODE             permission bits of files (octal, default 0755)
   dir_mode=MODE              permission bits of directories (octal, default 0755)
   rsize=BYTES, wsize=BYTES   largest read / write request
+  rasize=BYTES               read-ahead window of a sequential reader (default 8 MiB, 0: off)
   actimeo=SECONDS            attribute cache time (default 1)
   cache=strict|loose|none    how file data may be cached (default strict)
   ro, rw                     read-only or read-write mount
@@ -195,6 +197,7 @@ int mount_main(int argc, char** argv, const MountHooks& hooks) {
     return kExitMountFailed;
   }
   opts.fuse.mountpoint = real;
+  opts.fuse.read_ahead = opts.rdr.read_ahead;  // rasize= is the kernel's window too
   opts.fuse.debug = opts.debug;
   if (opts.debug) log::set_level(log::Level::Debug);
   if (opts.verbose) {
@@ -227,6 +230,11 @@ int mount_main(int argc, char** argv, const MountHooks& hooks) {
     }
   }
   Reporter report(report_fd);
+  // READ responses and FUSE buffers are MiB-sized and short-lived: keep them in the heap and
+  // do not hand the memory back after each one, or every transfer pays for page faults,
+  // zeroing and madvise (glibc's defaults: mmap above 128 KiB, trim above 128 KiB).
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
   // Outlives the I/O manager: its drivers may report breaks until they are shut down.
   std::atomic<FuseFrontend*> frontend{nullptr};

@@ -193,6 +193,16 @@ std::optional<OptionError> apply_one(std::string_view key, std::optional<std::st
     (key == "rsize" ? o->rdr.rsize : o->rdr.wsize) = n;
     return std::nullopt;
   }
+  if (key == "rasize") {
+    // mount.cifs: the read-ahead window; here per open of a sequential reader, 0 turns it off.
+    if (auto e = need("bytes")) return e;
+    uint32_t n = 0;
+    if (!parse_number(*value, &n) || n > (64u << 20)) {
+      return bad_value(key, *value, "0 to 67108864 bytes");
+    }
+    o->rdr.read_ahead = n;
+    return std::nullopt;
+  }
   if (key == "actimeo") {
     if (auto e = need("seconds")) return e;
     uint32_t n = 0;

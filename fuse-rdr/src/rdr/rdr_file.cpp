@@ -3,6 +3,7 @@
 #include "rdr/rdr_file.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "lwsmb/iocore/log.hpp"
@@ -384,6 +385,10 @@ Task<void> do_close(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp)
   if (f->tree) --f->tree->opens;
   conn->leases().closed(f->file_id);
   conn->note_activity();
+  // A write-behind failure not reported yet is the close's answer (the file is closed anyway).
+  NtStatus werr = rdr_take_write_error(*f);
+  if (werr != NtStatus::Success) st = werr;
+  f->read_ahead.reset();  // its own window only: a close changes no data
   irp->complete(st);
 }
 
@@ -400,6 +405,16 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
   if (st != NtStatus::Success) {
     irp->complete(st);
     co_return;
+  }
+  // A CREATE of a file with write-behind requests in flight (a stat by path, another open)
+  // sees what they did.
+  std::string share_lower = path.share;
+  for (auto& c : share_lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool disk_share = share_lower != "ipc$";
+  if (disk_share) {
+    if (auto pending = rdr_file_shared_find(conn.get(), path.share, path.path)) {
+      co_await rdr_wait_writes(conn->loop(), pending);
+    }
   }
   auto& a = irp->args_as<CreateArgs>();
   smb2::CreateRequest r;
@@ -471,6 +486,7 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
   ctx->conn = conn;
   ctx->tree = tree;
   ctx->file_id = resp->file_id;
+  if (disk_share) ctx->shared = rdr_file_shared(conn.get(), path.share, path.path);
   if (replies[1].status == NtStatus::Success) {
     if (auto all = smb2::decode_query_info_response(replies[1].msg)) {
       ctx->open_info.assign(all->output.begin(), all->output.end());
@@ -494,22 +510,35 @@ Task<void> rdr_file_irp(std::shared_ptr<RdrConnection> conn, IrpPtr irp) {
                          irp->args_as<QueryInformationArgs>().buffer);
     co_return;
   }
+  // Every request but a WRITE waits for the file's write-behind requests in flight.
+  if (irp->type() != IrpType::Write && f->shared && f->shared->writes_in_flight > 0) {
+    co_await rdr_wait_writes(conn->loop(), f->shared);
+  }
   switch (irp->type()) {
     case IrpType::Close:
       co_await do_close(conn, f, irp);
       break;
     case IrpType::Read:
-      co_await do_read(conn, f, irp);
+      if (!rdr_read_ahead_read(conn, f, irp, conn->options().read_ahead)) {
+        co_await do_read(conn, f, irp);
+      }
       break;
     case IrpType::Write:
-      co_await do_write(conn, f, irp);
+      if (f->shared && conn->options().write_behind > 0) {
+        co_await rdr_write_behind(conn, f, irp, conn->options().write_behind);
+      } else {
+        rdr_drop_read_ahead(*f);
+        co_await do_write(conn, f, irp);
+      }
       break;
     case IrpType::Flush: {
       NtStatus st;
       auto msg = build(smb2::Command::Flush, smb2::FlushRequest{f->file_id}, &st);
       if (st == NtStatus::Success)
         st = (co_await conn->call(std::move(msg), 1, f->tree.get())).status;
-      irp->complete(st);
+      // What write-behind met goes to fsync(2) / close(2).
+      NtStatus werr = rdr_take_write_error(*f);
+      irp->complete(werr != NtStatus::Success ? werr : st);
       break;
     }
     case IrpType::QueryInformation: {
@@ -525,6 +554,7 @@ Task<void> rdr_file_irp(std::shared_ptr<RdrConnection> conn, IrpPtr irp) {
           a.info_class == FileInfoClass::DispositionEx || a.info_class == FileInfoClass::Link) {
         if (f->tree) conn->leases().forget_paths(f->tree->share);
       }
+      rdr_drop_read_ahead(*f);  // a size change makes read-ahead data stale
       co_await do_set_info(conn, f, irp, smb2::info_type::kFile, static_cast<uint8_t>(a.info_class),
                            0, a.buffer);
       break;

@@ -9,6 +9,8 @@
 #include "lwsmb/iocore/task.hpp"
 #include "rdr/rdr_connection.hpp"
 #include "rdr/rdr_path.hpp"
+#include "rdr/rdr_readahead.hpp"
+#include "rdr/rdr_writebehind.hpp"
 
 namespace lwsmb::fuse_rdr {
 
@@ -25,6 +27,11 @@ struct RdrFile : DriverFileContext {
   // open, or when older than kOpenInfoTtl.
   std::vector<std::byte> open_info;
   std::chrono::steady_clock::time_point open_info_time;
+  // Files on a disk share (not IPC$): what the opens of the file share, this open's
+  // read-ahead window and write-behind state (rdr_readahead.hpp, rdr_writebehind.hpp).
+  std::shared_ptr<RdrFileShared> shared;
+  std::unique_ptr<RdrReadAhead> read_ahead;
+  std::shared_ptr<RdrWriteBehind> write_behind;
 };
 inline constexpr std::chrono::milliseconds kOpenInfoTtl{1000};
 

@@ -7,6 +7,7 @@
 
 #include "lwsmb/iocore/log.hpp"
 #include "rdr/rdr_connection.hpp"
+#include "rdr/rdr_readahead.hpp"
 #include "rdr/rdr_wire.hpp"
 
 namespace lwsmb::fuse_rdr {
@@ -251,6 +252,11 @@ void RdrLeaseTable::on_break(std::span<const std::byte> msg) {
 }
 
 void RdrLeaseTable::invalidate(const RdrCacheGrant& g) {
+  // rdr's own read-ahead windows of the files under the grant go first (rdr_readahead.hpp).
+  for (const auto& [id, rec] : opens_) {
+    if (rec.grant.get() != &g || !rec.tree) continue;
+    if (auto shared = rdr_file_shared_find(&conn_, rec.tree->share, rec.path)) ++shared->generation;
+  }
   const auto& fn = conn_.options().on_cache_invalidate;
   if (!fn) return;
   for (const auto& p : g.paths) fn(p);

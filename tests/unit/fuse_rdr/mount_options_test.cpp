@@ -258,3 +258,20 @@ TEST(MountErrorText, PlainLineWithStatusName) {
 }
 
 }  // namespace
+
+TEST(MountOptions, ReadAheadAndWriteBehind) {
+  MountOptions o;
+  // A mount reads ahead and writes behind by default.
+  EXPECT_EQ(o.rdr.read_ahead, kMountReadAhead);
+  EXPECT_EQ(o.rdr.write_behind, kMountWriteBehind);
+  ASSERT_FALSE(apply_mount_options("rasize=1048576", &o));
+  EXPECT_EQ(o.rdr.read_ahead, 1048576u);
+  ASSERT_FALSE(apply_mount_options("rasize=0", &o));
+  EXPECT_EQ(o.rdr.read_ahead, 0u);
+  auto e = apply_mount_options("rasize=67108865", &o);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->message.find("rasize"), std::string::npos);
+  EXPECT_TRUE(apply_mount_options("rasize=lots", &o));
+  EXPECT_TRUE(apply_mount_options("rasize", &o));
+  EXPECT_EQ(o.rdr.read_ahead, 0u);  // a refused value changes nothing
+}

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -861,4 +862,109 @@ TEST(RdrTeardown, IdleConnectionLogsOffAndTheNextOpenConnectsAgain) {
   ASSERT_TRUE(again.ok()) << ntstatus_name(again.status());
   EXPECT_EQ(client.io.close_file(std::move(*again)).status, NtStatus::Success);
   ASSERT_TRUE(wait_until([&] { return logoffs == 2; }));
+}
+
+// --- read-ahead and write-behind (rdr_readahead.cpp, rdr_writebehind.cpp) ---
+
+// With write-behind a WRITE IRP completes before the server has answered; the server's failure
+// comes back from the next FLUSH (fsync/close at the FUSE edge), once, and not from CLOSE again.
+TEST(RdrConnection, WriteBehindCompletesEarlyAndFlushReportsTheFailure) {
+  std::promise<void> write_returned;
+  auto returned = write_returned.get_future();
+  FakeServer server([&](Peer& p) {
+    p.handshake(16);
+    auto m = p.recv_message();
+    auto h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Write);
+    auto w = smb2::decode_write_request(m);
+    ASSERT_TRUE(w.ok());
+    EXPECT_EQ(w->offset, 8192u);
+    EXPECT_EQ(w->data.size(), 1000u);
+    // The client's write returns while this WRITE is still unanswered (bounded wait: without
+    // write-behind the client would still be waiting for the answer).
+    EXPECT_EQ(returned.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+        << "the WRITE IRP waited for the server's answer";
+    p.reply(*h, static_cast<uint32_t>(NtStatus::DiskFull), smb2::ErrorResponse{});
+    m = p.recv_message();
+    h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Flush);
+    p.reply(*h, 0, smb2::FlushResponse{});
+    m = p.recv_message();
+    h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Close);
+    p.reply(*h, 0, smb2::CloseResponse{});
+  });
+  auto o = test_options();
+  o.write_behind = 1 << 20;
+  Client client(o);
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  auto data = data_at(0, 1000);
+  auto st = client.io.write_file(*f, data, 8192);
+  write_returned.set_value();
+  EXPECT_EQ(st.status, NtStatus::Success);
+  EXPECT_EQ(st.information, 1000u);
+  EXPECT_EQ(client.io.flush_file(*f).status, NtStatus::DiskFull);
+  EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
+}
+
+// A sequential reader: the second read in a row starts the read-ahead window (four 64 KiB
+// READs beyond the one asked for, all in flight before any answer), and later reads are served
+// from it while the window moves on.
+TEST(RdrConnection, ReadAheadKeepsTheWindowInFlight) {
+  constexpr uint32_t kChunk = 65536;  // 2.0.2: one credit, 64 KiB per READ
+  FakeServer server([&](Peer& p) {
+    p.handshake(32);
+    auto answer = [&p](const std::vector<std::byte>& m) {
+      auto h = smb2::decode_header(m);
+      auto r = smb2::decode_read_request(m);
+      ASSERT_TRUE(h.ok() && r.ok());
+      auto d = data_at(r->offset, r->length);
+      smb2::ReadResponse rr;
+      rr.data = d;
+      p.reply(*h, 0, rr, 4);
+    };
+    auto read_offset = [](const std::vector<std::byte>& m) -> int64_t {
+      auto h = smb2::decode_header(m);
+      if (!h.ok() || h->command != smb2::Command::Read) return -1;
+      auto r = smb2::decode_read_request(m);
+      return r.ok() ? static_cast<int64_t>(r->offset) : -1;
+    };
+    // First read: direct.
+    auto m = p.recv_message();
+    EXPECT_EQ(read_offset(m), 0);
+    answer(m);
+    // Second read, sequential: its READ and four ahead, unanswered, all arrive.
+    std::vector<std::vector<std::byte>> window;
+    for (int i = 0; i < 5; ++i) {
+      window.push_back(p.recv_message());
+      EXPECT_EQ(read_offset(window.back()), int64_t{kChunk} * (i + 1)) << "READ " << i;
+    }
+    for (auto& w : window) answer(w);
+    // Third read: served from the window, which moves on by one READ.
+    m = p.recv_message();
+    EXPECT_EQ(read_offset(m), int64_t{kChunk} * 6);
+    answer(m);
+    m = p.recv_message();
+    auto h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Close);
+    p.reply(*h, 0, smb2::CloseResponse{});
+  });
+  auto o = test_options();
+  o.read_ahead = 4 * kChunk;
+  Client client(o);
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  for (uint64_t off = 0; off < 3 * kChunk; off += kChunk) {
+    std::vector<std::byte> buf(kChunk);
+    auto st = client.io.read_file(*f, buf, off);
+    EXPECT_EQ(st.status, NtStatus::Success);
+    EXPECT_EQ(st.information, buf.size());
+    EXPECT_EQ(buf, data_at(off, buf.size())) << "at " << off;
+  }
+  EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
 }

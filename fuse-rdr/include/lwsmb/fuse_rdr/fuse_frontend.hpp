@@ -38,6 +38,9 @@ struct FuseOptions {
   bool debug = false;          // libfuse's request trace on stderr
   unsigned threads = 16;       // most worker threads of the session loop
   uint32_t max_io = 1u << 20;  // max_read / max_write
+  // The kernel's read-ahead for the mount (its bdi's read_ahead_kb, which FUSE otherwise
+  // leaves at 128 KiB); 0: the kernel's default. Set when the mounter may (root).
+  uint32_t read_ahead = 0;
 };
 
 class FuseFrontend {

@@ -20,8 +20,16 @@ struct ShareName {
   std::string subpath;  // backslash separated, no leading backslash; empty for the share root
 };
 
+// A mount reads ahead (rasize=) and writes behind; lwio and lwbench, the raw clients, do not.
+inline constexpr uint32_t kMountReadAhead = 8u << 20;
+inline constexpr uint32_t kMountWriteBehind = 16u << 20;
+
 struct MountOptions {
-  RdrOptions rdr;  // credentials, port, dialects, seal, rsize/wsize, echo_interval
+  MountOptions() {
+    rdr.read_ahead = kMountReadAhead;
+    rdr.write_behind = kMountWriteBehind;
+  }
+  RdrOptions rdr;  // credentials, port, dialects, seal, rsize/wsize, rasize, echo_interval
   bool port_set = false;
   FuseOptions fuse;  // uid, gid, modes, actimeo, cache, ro
   bool foreground = false;

@@ -53,6 +53,12 @@ struct RdrOptions {
   bool seal = false;              // require SMB3 encryption
   uint32_t rsize = 4u << 20;      // largest READ/WRITE per request; capped by the server's max
   uint32_t wsize = 4u << 20;
+  // Read-ahead window of a sequential reader, per open (mount.cifs rasize=); 0: none.
+  uint32_t read_ahead = 0;
+  // Write-behind: bytes an open may have written but not yet had answered; a WRITE completes
+  // once queued, errors come back from the next WRITE, FLUSH or CLOSE. 0: writes complete
+  // when the server answered.
+  uint32_t write_behind = 0;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::seconds echo_interval{60};  // keep-alive ECHO; a dead server is noticed by it
   // A connection with nothing open and no CREATE for this long logs off and disconnects; the

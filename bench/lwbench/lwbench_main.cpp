@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bench_target.hpp"
+#include "idle_sessions.hpp"
 #include "workloads.hpp"
 
 namespace {
@@ -88,6 +89,7 @@ struct Options {
   std::string json;
   std::vector<std::string> workloads;
   Params params;
+  IdleParams idle;
 };
 
 void write_json(const Options& o, const std::vector<std::unique_ptr<Target>>& targets,
@@ -231,6 +233,11 @@ int main(int argc, char** argv) {
   for (const auto& w : all_workloads())
     help_workloads += std::string("  ") + w.name + " (" + w.unit + "): " + w.help + "\n";
   help_workloads += "  all: every workload above, in this order\n";
+  help_workloads +=
+      "  idle: on its own, without --vs: hold --sessions idle sessions (each its own connection,\n"
+      "    session and tree connect), time --echoes ECHO round trips on one more connection\n"
+      "    (p50/p99), and with --server-pid read the server's resident memory (the process and\n"
+      "    its descendants) before and while they are held\n";
   CLI::App app{
       "lwbench: benchmark SMB2/3 servers through the lwsmb client driver (\\rdr).\n"
       "With --vs, runs each workload against A and B in turn for --rounds rounds and prints\n"
@@ -241,7 +248,7 @@ int main(int argc, char** argv) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", std::string("lwbench ") + LWSMB_VERSION);
   app.add_option("target", o.unc_a, "Server A as //host/share")->required();
-  std::vector<std::string> names = {"all"};
+  std::vector<std::string> names = {"all", "idle"};
   for (const auto& w : all_workloads()) names.push_back(w.name);
   app.add_option("workloads", o.workloads, "Workloads to run (see below)")
       ->required()
@@ -297,6 +304,15 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1u, 1024u));
   size_opt("--client-bytes", p.client_bytes, "concurrency: bytes each client reads");
+  app.add_option("--sessions", o.idle.sessions, "idle: sessions held at once")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100000}));
+  app.add_option("--echoes", o.idle.echoes, "idle: ECHO round trips timed while they are held")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{10000000}));
+  app.add_option("--server-pid", o.idle.server_pid,
+                 "idle: the server's process id, for its resident memory (local servers only)")
+      ->check(CLI::Range(1, 1 << 30));
 
   try {
     app.parse(normalize_args(argc, argv));
@@ -311,7 +327,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "lwbench: --file-size must hold one --io-size; --rand-file-size >= 4K\n");
     return 2;
   }
+  const bool idle = std::find(o.workloads.begin(), o.workloads.end(), "idle") != o.workloads.end();
+  if (idle && (o.workloads.size() != 1 || !o.unc_b.empty() || o.sign || o.seal)) {
+    std::fprintf(stderr,
+                 "lwbench: idle runs on its own: no other workload, --vs, --sign or --seal\n");
+    return 2;
+  }
   try {
+    if (idle) {
+      TargetSpec spec = parse_target(o.unc_a, o.port_a);
+      parse_user(o.user_a, spec.rdr.credentials);
+      return run_idle(spec, o.idle);
+    }
     return run_all(o);
   } catch (const BenchError& e) {
     std::fprintf(stderr, "lwbench: %s\n", e.what());

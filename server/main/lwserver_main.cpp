@@ -4,6 +4,7 @@
 //   lwserver user add|del|list [NAME] -s CONF       manage the smbpasswd file
 // Exit codes: 0 ok, 1 failure, 2 usage.
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -203,6 +204,20 @@ std::vector<std::string> listen_addresses(const GlobalConfig& g) {
   return out;
 }
 
+// Every connection, open and share root is a descriptor: take the hard limit as the soft one,
+// as smbd does, so that a thousand clients do not run into the usual soft limit of 1024.
+void raise_descriptor_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  const rlim_t old = rl.rlim_cur;
+  rl.rlim_cur = rl.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    log::warning("cannot raise the descriptor limit from ", old);
+    return;
+  }
+  log::debug("descriptor limit raised from ", old, " to ", rl.rlim_cur);
+}
+
 // The daemon changes to "/", so relative paths are resolved first.
 void make_paths_absolute(ServerConfig& c) {
   auto abs = [](std::string& p) {
@@ -245,6 +260,7 @@ int cmd_serve(const std::string& conf, const ServeOptions& opt) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  raise_descriptor_limit();
 
   size_t shares = 0;
   for (const auto& s : config.shares) shares += s.ipc ? 0 : 1;

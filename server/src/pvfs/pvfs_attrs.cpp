@@ -142,11 +142,25 @@ Result<FileStat> stat_fd(int fd) {
   FileStat fs;
   if (::statx(fd, "", AT_EMPTY_PATH, kStatxMask, &fs.st) != 0) return ntstatus_from_errno(errno);
   std::array<std::byte, kXattrSize> buf;
-  // Through /proc so that O_PATH fds work too; our own fd, so no foreign link is followed.
-  ssize_t n = ::getxattr(proc_fd_path(fd).c_str(), kXattrName, buf.data(), buf.size());
+  // A real fd reads its xattr directly; an O_PATH one (EBADF) through /proc, our own fd, so no
+  // foreign link is followed.
+  ssize_t n = ::fgetxattr(fd, kXattrName, buf.data(), buf.size());
+  if (n < 0 && errno == EBADF) {
+    n = ::getxattr(proc_fd_path(fd).c_str(), kXattrName, buf.data(), buf.size());
+  }
   Stored stored;
   bool have = parse_xattr(buf, n, &stored);
   fill(fs, have, have ? stored : Stored{});
+  fix_allocation(fs, AT_FDCWD, proc_fd_path(fd).c_str(), true);
+  return fs;
+}
+
+Result<FileStat> stat_new_fd(int fd, bool stored, uint32_t attributes) {
+  FileStat fs;
+  if (::statx(fd, "", AT_EMPTY_PATH, kStatxMask, &fs.st) != 0) return ntstatus_from_errno(errno);
+  Stored known;
+  known.attrs = attributes & kStorableAttributes;
+  fill(fs, stored, known);
   fix_allocation(fs, AT_FDCWD, proc_fd_path(fd).c_str(), true);
   return fs;
 }
@@ -196,6 +210,20 @@ NtStatus store_change_time(int fd, int64_t change_time) {
   put_le(buf.data() + 24, static_cast<uint64_t>(filetime(st.stx_mtime)), 8);
   if (::fsetxattr(fd, kXattrName, buf.data(), buf.size(), 0) == 0) return NtStatus::Success;
   return errno == ENOTSUP ? NtStatus::Success : ntstatus_from_errno(errno);  // best effort
+}
+
+NtStatus store_new_dos_attributes(int fd, uint32_t attributes, bool* stored) {
+  attributes &= kStorableAttributes;
+  *stored = false;
+  std::array<std::byte, kXattrV1Size> buf{};
+  put_le(buf.data(), 1, 4);
+  put_le(buf.data() + 4, attributes, 4);
+  if (::fsetxattr(fd, kXattrName, buf.data(), buf.size(), 0) == 0) {
+    *stored = true;
+    return NtStatus::Success;
+  }
+  if (errno != ENOTSUP) return ntstatus_from_errno(errno);
+  return store_dos_attributes(fd, attributes, 0);  // the mode-bit fallback
 }
 
 NtStatus store_dos_attributes(int fd, uint32_t attributes, int64_t creation_time) {

@@ -39,6 +39,9 @@ struct FileStat {
 
 // Stats an open fd (O_PATH ones too) and reads its DOS attributes.
 Result<FileStat> stat_fd(int fd);
+// stat_fd for a file this CREATE has just made, whose DOS attributes are known: `stored` says
+// whether store_new_dos_attributes kept them in the xattr (no need to read it back).
+Result<FileStat> stat_new_fd(int fd, bool stored, uint32_t attributes);
 // Stats `name` inside the directory `dirfd`, not following a final symlink.
 Result<FileStat> stat_at(int dirfd, const std::string& name);
 
@@ -46,6 +49,9 @@ Result<FileStat> stat_at(int dirfd, const std::string& name);
 // creation time. fd must be a real (not O_PATH) fd. When the file system has no user xattrs,
 // READONLY falls back to the mode's write bits and the rest is dropped.
 NtStatus store_dos_attributes(int fd, uint32_t attributes, int64_t creation_time);
+// store_dos_attributes for a file just made (nothing stored yet, so nothing to keep): one
+// fsetxattr. *stored tells whether the xattr holds them (false: the mode-bit fallback).
+NtStatus store_new_dos_attributes(int fd, uint32_t attributes, bool* stored);
 // Stored attributes of an fd (0 when none) and the stored creation time (0 when none).
 void load_dos_attributes(int fd, uint32_t* attributes, int64_t* creation_time);
 // Records a ChangeTime a client set (MS-FSA 2.1.5.14.2). Linux cannot set ctime, so the value

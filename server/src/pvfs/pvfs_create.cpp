@@ -44,6 +44,9 @@ struct CreateState {
   bool created_new = false;  // made by this CREATE: removed again if a later step fails
   CreateAction action = CreateAction::Opened;
   std::vector<proto::fscc::FullEa> eas;  // from the create's EA buffer
+  // The parent's stored descriptor, once prepare_new has read it (finish_new inherits from it).
+  std::optional<sec::SecurityDescriptor> parent_sd;
+  bool parent_sd_loaded = false;
 
   CreateState(std::shared_ptr<PvfsDriver> d, IrpPtr i, ParsedPath p)
       : drv(std::move(d)),
@@ -108,8 +111,13 @@ struct CreateState {
       if (args.create_options & create_option::kDirectoryFile) return NtStatus::NotADirectory;
       if (path.trailing_backslash) return NtStatus::ObjectNameInvalid;
     }
+    // The parent decides DELETE only (FILE_DELETE_CHILD, MS-FSA 2.1.5.1.2.1): an open that
+    // cannot be asking for it (a stat, a read) skips opening and reading the parent.
+    const uint32_t wanted = args.desired_access | map_generic_access(args.desired_access);
+    const bool may_delete =
+        (wanted & (access::kDelete | access::kMaximumAllowed)) || delete_on_close();
     struct statx parent {};
-    UniqueFd pfd = who.uid != 0 ? parent_open(&parent) : UniqueFd();
+    UniqueFd pfd = who.uid != 0 && may_delete ? parent_open(&parent) : UniqueFd();
     uint32_t allowed =
         effective_access(who, path_fd.get(), fst.st, pfd.get(), pfd ? &parent : nullptr);
     const bool readonly = (fst.attributes & file_attribute::kReadonly) && !fst.directory();
@@ -153,7 +161,9 @@ struct CreateState {
       }
       // FILE_ADD_FILE / FILE_ADD_SUBDIRECTORY on the parent (MS-FSA 2.1.5.1.1).
       const uint32_t add = want_dir() ? access::kAppendData : access::kWriteData;
-      if (!(directory_add_access(who, parent_fd.get(), parent) & add)) {
+      parent_sd = load_security(parent_fd.get());
+      parent_sd_loaded = true;
+      if (!(directory_add_access(who, parent_sd, parent) & add)) {
         return NtStatus::AccessDenied;
       }
     }
@@ -194,7 +204,11 @@ struct CreateState {
       sd->control &= static_cast<uint16_t>(~sec::sd_control::kSaclPresent);
       NtStatus s = store_security(fd.get(), *sd);
       if (s != NtStatus::Success && s != NtStatus::NotSupported) return s;
-    } else if (auto parent_sd = load_security(parent_fd.get())) {
+    } else {
+      if (!parent_sd_loaded) parent_sd = load_security(parent_fd.get());
+      parent_sd_loaded = true;
+    }
+    if (args.security_descriptor.empty() && parent_sd) {
       if (auto sd = inherited_security(*parent_sd, want_dir(), who.uid, who.gid)) {
         NtStatus s = store_security(fd.get(), *sd);
         if (s != NtStatus::Success && s != NtStatus::NotSupported) return s;
@@ -202,15 +216,16 @@ struct CreateState {
     }
     uint32_t attrs = args.file_attributes & kStorableAttributes;
     if (!want_dir()) attrs |= file_attribute::kArchive;  // MS-FSA 2.1.5.1.1: new files
+    bool stored = false;
     if (attrs != 0) {
-      NtStatus s = store_dos_attributes(fd.get(), attrs, 0);
+      NtStatus s = store_new_dos_attributes(fd.get(), attrs, &stored);
       if (s != NtStatus::Success) return s;
     }
     if (!want_dir() && args.allocation_size > 0) {
       // Best effort: AllocationSize is a hint (MS-SMB2 2.2.13.2.8 style reservation).
       (void)::fallocate(fd.get(), FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(args.allocation_size));
     }
-    auto st = stat_fd(fd.get());
+    auto st = stat_new_fd(fd.get(), stored, attrs);
     if (!st) return st.status();
     fst = std::move(*st);
     action = CreateAction::Created;
@@ -220,11 +235,14 @@ struct CreateState {
   // Share check (MS-FSA 2.1.5.1.2.2), then overwrite, then the CCB.
   NtStatus finish_open(bool created) {
     if (!created) {
-      auto st = stat_fd(fd.get());
-      if (!st) return st.status();
-      // The name moved between the two opens: report what a fresh lookup would.
-      if (st->key != fst.key) return NtStatus::ObjectNameNotFound;
-      fst = std::move(*st);
+      // The name moved between the two opens: report what a fresh lookup would. (Only the
+      // identity is compared: fst, from the first open, has the attributes.)
+      struct statx sx {};
+      if (::statx(fd.get(), "", AT_EMPTY_PATH, STATX_INO, &sx) != 0) {
+        return ntstatus_from_errno(errno);
+      }
+      const FileKey key{makedev(sx.stx_dev_major, sx.stx_dev_minor), sx.stx_ino};
+      if (key != fst.key) return NtStatus::ObjectNameNotFound;
     }
     NtStatus s = drv->shares().add(fst.key, granted, args.share_access, &token);
     if (s != NtStatus::Success) return s;

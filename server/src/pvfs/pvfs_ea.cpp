@@ -24,14 +24,21 @@ std::string upper(std::string s) {
 }
 
 Result<std::vector<std::string>> list_names(const std::string& path) {
-  ssize_t n = ::listxattr(path.c_str(), nullptr, 0);
+  // Most files hold a few short names: one call into a small buffer, and the size query only
+  // when they do not fit (ERANGE).
+  std::string buf(512, '\0');
+  ssize_t n = ::listxattr(path.c_str(), buf.data(), buf.size());
+  if (n < 0 && errno == ERANGE) {
+    n = ::listxattr(path.c_str(), nullptr, 0);
+    if (n >= 0) {
+      buf.assign(static_cast<size_t>(n), '\0');
+      n = ::listxattr(path.c_str(), buf.data(), buf.size());
+    }
+  }
   if (n < 0) {
     if (errno == ENOTSUP) return std::vector<std::string>{};
     return ntstatus_from_errno(errno);
   }
-  std::string buf(static_cast<size_t>(n), '\0');
-  n = ::listxattr(path.c_str(), buf.data(), buf.size());
-  if (n < 0) return ntstatus_from_errno(errno);
   buf.resize(static_cast<size_t>(n));
   std::vector<std::string> out;
   for (size_t at = 0; at < buf.size();) {

@@ -87,6 +87,13 @@ void PvfsDriver::query_information(const IrpPtr& irp, PvfsCcb& ccb) {
       return (void)irp->complete(NtStatus::InvalidInfoClass);
   }
   if (needs && !ccb.has(needs)) return (void)irp->complete(NtStatus::AccessDenied);
+  // The file id is the inode the open was made on (its file's, for a stream): no stat needed.
+  // srv asks for it after every CREATE and CLOSE.
+  if (cls == FileInfoClass::Internal) {
+    auto r = fscc::encode(fscc::InternalInfo{ccb.base_key.ino}, out);
+    if (!r) return (void)irp->complete(r.status());
+    return (void)irp->complete(NtStatus::Success, *r);
+  }
 
   // A stream reports its file's times, attributes and identity, and its own sizes.
   auto st = stat_fd(ccb.meta_fd());

@@ -124,11 +124,17 @@ uint32_t effective_access(const SecurityContext& who, int fd, const struct statx
 }
 
 uint32_t directory_add_access(const SecurityContext& who, int dir_fd, const struct statx& dir) {
+  if (!unix_may_add_entry(who, dir)) return 0;
+  return directory_add_access(who, who.uid == 0 ? std::nullopt : load_security(dir_fd), dir);
+}
+
+uint32_t directory_add_access(const SecurityContext& who,
+                              const std::optional<sec::SecurityDescriptor>& dir_sd,
+                              const struct statx& dir) {
   constexpr uint32_t kAdd = access::kWriteData | access::kAppendData;
   if (!unix_may_add_entry(who, dir)) return 0;
   if (who.uid == 0) return kAdd;
-  const auto sd = load_security(dir_fd);
-  return sd ? (dacl_access(*sd, who, dir.stx_uid) & kAdd) : kAdd;
+  return dir_sd ? (dacl_access(*dir_sd, who, dir.stx_uid) & kAdd) : kAdd;
 }
 
 std::optional<sec::SecurityDescriptor> inherited_security(const sec::SecurityDescriptor& parent,

@@ -43,6 +43,10 @@ uint32_t effective_access(const SecurityContext& who, int fd, const struct statx
 // What may `who` add to the directory `dir` (behind dir_fd): FILE_ADD_FILE and
 // FILE_ADD_SUBDIRECTORY from its Unix mode narrowed by its stored DACL.
 uint32_t directory_add_access(const SecurityContext& who, int dir_fd, const struct statx& dir);
+// The same with the directory's stored descriptor already loaded (load_security).
+uint32_t directory_add_access(const SecurityContext& who,
+                              const std::optional<sec::SecurityDescriptor>& dir_sd,
+                              const struct statx& dir);
 
 // The descriptor a new file or directory inherits from its parent's stored one (MS-DTYP
 // 2.5.3.4, simplified: object/container inherit, no-propagate, inherit-only; CREATOR OWNER and

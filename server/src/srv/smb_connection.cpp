@@ -24,6 +24,10 @@ namespace {
 // the server may disconnect on a message beyond its maximum sizes).
 constexpr uint32_t kMaxMessage = 8 * 1024 * 1024 + 64 * 1024;
 constexpr size_t kRecvChunk = 256 * 1024;
+// A connection starts with a small receive buffer: most connections sit idle or send small
+// requests, and a thousand idle clients must not cost a thousand large buffers. It grows when a
+// large message (a WRITE) or a burst of requests arrives, and keeps that size afterwards.
+constexpr size_t kRecvInitial = 16 * 1024;
 // Credits a client may hold at once (MS-SMB2 3.3.1.2 leaves the number to the server).
 constexpr uint64_t kMaxCredits = 8192;
 
@@ -56,7 +60,9 @@ void SmbConnection::close() {
 
 void SmbConnection::post_recv() {
   if (closed_) return;
-  if (rbuf_.size() - rlen_ < kRecvChunk / 2) rbuf_.resize(std::max(rbuf_.size() * 2, kRecvChunk));
+  if (rbuf_.size() - rlen_ < kRecvInitial / 4) {
+    rbuf_.resize(std::max(rbuf_.size() * 2, kRecvInitial));
+  }
   auto self = shared_from_this();
   loop_.recv(fd_.get(), std::span(rbuf_).subspan(rlen_), [self](int res) { self->on_recv(res); });
 }

@@ -147,6 +147,89 @@ TEST_F(PvfsMeta, ExtendedAttributesSetQueryAndRemove) {
   EXPECT_EQ((*got)[0].name, "SECOND");
 }
 
+// More EA names than the first listxattr buffer holds (512 bytes): all of them are listed.
+TEST_F(PvfsMeta, ManyExtendedAttributesAreAllListed) {
+  put("many", "x");
+  auto h = must_open("many");
+  std::vector<fscc::FullEa> list;
+  for (int i = 0; i < 24; ++i) {
+    list.push_back({0, "ATTRIBUTE_NAME_OF_SOME_LENGTH_" + std::to_string(100 + i), to_bytes("v")});
+  }
+  std::vector<std::byte> in(fscc::encoded_size(list));
+  ASSERT_TRUE(fscc::encode_full_ea_list(list, in).ok());
+  ASSERT_EQ(set_info(h, FileInfoClass::FullEa, in).status, NtStatus::Success);
+  std::vector<std::byte> buf(8192);
+  auto sb = query(h, FileInfoClass::FullEa, buf);
+  ASSERT_EQ(sb.status, NtStatus::Success);
+  auto got = fscc::decode_full_ea_list(std::span(buf).first(sb.information));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->size(), list.size());
+  std::vector<std::byte> ea(4);
+  ASSERT_EQ(query(h, FileInfoClass::Ea, ea).status, NtStatus::Success);
+  const uint32_t size = std::to_integer<uint32_t>(ea[0]) | std::to_integer<uint32_t>(ea[1]) << 8 |
+                        std::to_integer<uint32_t>(ea[2]) << 16;
+  EXPECT_EQ(size, fscc::encoded_size(*got));
+}
+
+// A file just made reports the attributes it was made with and its inode as its id, as a later
+// open of it does (the create path no longer reads them back).
+TEST_F(PvfsMeta, NewFileReportsWhatAReopenReports) {
+  user_dir("n");
+  auto who = user();
+  auto made =
+      open("n\\f", access::kGenericAll, CD::Create, 0, share::kAll, file_attribute::kHidden, who);
+  ASSERT_EQ(made.status(), NtStatus::Success);
+  std::vector<std::byte> b1(fscc::kBasicInfoSize), i1(fscc::kInternalInfoSize);
+  ASSERT_EQ(query(made.handle, FileInfoClass::Basic, b1).status, NtStatus::Success);
+  ASSERT_EQ(query(made.handle, FileInfoClass::Internal, i1).status, NtStatus::Success);
+  auto basic1 = fscc::decode_basic(b1);
+  auto id1 = fscc::decode_internal(i1);
+  ASSERT_TRUE(basic1.ok() && id1.ok());
+  EXPECT_EQ(basic1->attributes, file_attribute::kHidden | file_attribute::kArchive);
+  struct stat st {};
+  ASSERT_EQ(::stat((root() / "n" / "f").c_str(), &st), 0);
+  EXPECT_EQ(id1->index_number, static_cast<uint64_t>(st.st_ino));
+  EXPECT_EQ(st.st_uid, 4242u);
+  EXPECT_EQ(close(std::move(made.handle)), NtStatus::Success);
+
+  auto again = open("n\\f", access::kReadAttributes, CD::Open, 0, share::kAll, 0, who);
+  ASSERT_EQ(again.status(), NtStatus::Success);
+  std::vector<std::byte> b2(fscc::kBasicInfoSize), i2(fscc::kInternalInfoSize);
+  ASSERT_EQ(query(again.handle, FileInfoClass::Basic, b2).status, NtStatus::Success);
+  ASSERT_EQ(query(again.handle, FileInfoClass::Internal, i2).status, NtStatus::Success);
+  auto basic2 = fscc::decode_basic(b2);
+  auto id2 = fscc::decode_internal(i2);
+  ASSERT_TRUE(basic2.ok() && id2.ok());
+  EXPECT_EQ(basic2->attributes, basic1->attributes);
+  EXPECT_EQ(basic2->creation_time, basic1->creation_time);
+  EXPECT_EQ(id2->index_number, id1->index_number);
+}
+
+// The parent directory decides DELETE only: a stat-like open of a file in a directory the user
+// may not write works, DELETE there is refused, and MAXIMUM_ALLOWED leaves DELETE out.
+TEST_F(PvfsMeta, ParentDecidesDeleteOnly) {
+  fs::create_directory(root() / "q");  // root's, 0755: the user may not remove entries
+  put("q/g", "data");
+  ::chmod((root() / "q" / "g").c_str(), 0666);
+  auto who = user();
+  auto r = open("q\\g", access::kReadAttributes | access::kSynchronize, CD::Open, 0, share::kAll, 0,
+                who);
+  EXPECT_EQ(r.status(), NtStatus::Success);
+  EXPECT_EQ(open("q\\g", access::kDelete, CD::Open, 0, share::kAll, 0, who).status(),
+            NtStatus::AccessDenied);
+  EXPECT_EQ(open("q\\g", access::kGenericAll, CD::Open, 0, share::kAll, 0, who).status(),
+            NtStatus::AccessDenied);
+  auto most = open("q\\g", access::kMaximumAllowed, CD::Open, 0, share::kAll, 0, who);
+  ASSERT_EQ(most.status(), NtStatus::Success);
+  std::vector<std::byte> a(4);
+  ASSERT_EQ(query(most.handle, FileInfoClass::Access, a).status, NtStatus::Success);
+  const uint32_t granted = std::to_integer<uint32_t>(a[0]) | std::to_integer<uint32_t>(a[1]) << 8 |
+                           std::to_integer<uint32_t>(a[2]) << 16 |
+                           std::to_integer<uint32_t>(a[3]) << 24;
+  EXPECT_EQ(granted & access::kDelete, 0u);
+  EXPECT_NE(granted & access::kWriteData, 0u);
+}
+
 TEST_F(PvfsMeta, ChangeTimeSetHoldsUntilTheDataChanges) {
   put("f", "abc");
   auto h = must_open("f");

@@ -379,6 +379,7 @@ Task<void> do_close(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp)
     auto reply = co_await conn->call(std::move(msg), 1, f->tree.get());
     st = reply.status;
   }
+  conn->forget_open(f->file_id);
   if (f->tree) --f->tree->opens;
   irp->complete(st);
 }
@@ -424,6 +425,9 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
     for (int i = 0; i < 8; ++i) v[i] = static_cast<std::byte>(a.allocation_size >> (8 * i));
     r.contexts.push_back(smb2::CreateContext{smb2::create_context_tag::kAllocationSize, v});
   }
+  smb2::Guid create_guid{};
+  const RdrDurability durable =
+      request_durable(r, conn->negotiated().dialect, is_ipc_share(path.share), &create_guid);
   auto msg = build(smb2::Command::Create, r, &st);
   if (st != NtStatus::Success) {
     irp->complete(st);
@@ -465,7 +469,8 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
   auto ctx = std::make_unique<RdrFile>();
   ctx->conn = conn;
   ctx->tree = tree;
-  ctx->file_id = resp->file_id;
+  ctx->file_id =
+      conn->register_open(tree, std::move(r), *resp, durable, create_guid, reply.link_gen);
   if (replies[1].status == NtStatus::Success) {
     if (auto all = smb2::decode_query_info_response(replies[1].msg)) {
       ctx->open_info.assign(all->output.begin(), all->output.end());

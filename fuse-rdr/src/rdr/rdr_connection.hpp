@@ -167,6 +167,7 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   Task<NtStatus> reopen(std::shared_ptr<RdrOpen> open);
   // Oplock break notification (MS-SMB2 3.2.5.19.1): acknowledged at the new level.
   void on_oplock_break(std::span<const std::byte> msg);
+  void oplock_broken(const std::shared_ptr<RdrOpen>& open, uint8_t level);
   // Whether a request may be kept for a replay after re-authentication.
   bool may_expire(const std::vector<std::byte>& msg) const;
   // One re-authentication at a time; concurrent callers share its outcome.
@@ -279,6 +280,8 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   uint64_t reconnects_ = 0;
   uint64_t next_handle_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<RdrOpen>> opens_;  // by handle.persistent
+  // Breaks that came before the CREATE's answer was taken in (by server FileId, this link).
+  std::vector<std::pair<smb2::FileId, uint8_t>> early_breaks_;
 };
 
 }  // namespace lwsmb::fuse_rdr

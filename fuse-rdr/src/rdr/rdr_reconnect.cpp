@@ -48,6 +48,14 @@ smb2::FileId RdrConnection::register_open(std::shared_ptr<RdrTree> tree, smb2::C
   log::debug("rdr: ", server_, ": open ", o->handle.persistent, " durable ",
              static_cast<int>(o->durable), " oplock ", static_cast<int>(o->oplock_level));
   opens_[o->handle.persistent] = o;
+  for (auto it = early_breaks_.begin(); it != early_breaks_.end(); ++it) {
+    if (link_gen == link_gen_ && it->first == o->server_id) {
+      const uint8_t level = it->second;
+      early_breaks_.erase(it);
+      oplock_broken(o, level);
+      break;
+    }
+  }
   return o->handle;
 }
 
@@ -69,11 +77,19 @@ void RdrConnection::on_oplock_break(std::span<const std::byte> msg) {
     }
   }
   if (!open) {
-    log::debug("rdr: ", server_, ": oplock break for an unknown open");
+    // Most likely the answer to its CREATE is still on its way to rdr_create: kept for
+    // register_open (a handful at most; older ones are for opens that are gone).
+    log::debug("rdr: ", server_, ": oplock break for an open not known yet");
+    if (early_breaks_.size() >= 16) early_breaks_.erase(early_breaks_.begin());
+    early_breaks_.emplace_back(b->file_id, b->oplock_level);
     return;
   }
+  oplock_broken(open, b->oplock_level);
+}
+
+void RdrConnection::oplock_broken(const std::shared_ptr<RdrOpen>& open, uint8_t level) {
   const uint8_t old = open->oplock_level;
-  open->oplock_level = b->oplock_level;
+  open->oplock_level = level;
   // Only a break from an exclusive or batch oplock waits for an acknowledgment (MS-SMB2
   // 3.2.5.19.1); nothing is cached under it, so it is acknowledged at once.
   if (old != smb2::oplock_level::kBatch && old != smb2::oplock_level::kExclusive) return;
@@ -91,7 +107,7 @@ void RdrConnection::on_oplock_break(std::span<const std::byte> msg) {
       log::debug("rdr: ", c->server_,
                  ": oplock break acknowledgment: ", ntstatus_name(reply.status));
     }
-  }(shared_from_this(), open, b->oplock_level));
+  }(shared_from_this(), open, level));
 }
 
 void RdrConnection::lost(NtStatus why) {
@@ -119,6 +135,7 @@ void RdrConnection::lost(NtStatus why) {
 void RdrConnection::drop_link() {
   if (!link_up_) return;
   link_up_ = false;
+  early_breaks_.clear();
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   if (echo_timer_) loop_.cancel_op(echo_timer_);
   auto pending = std::move(pending_);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reconnect through mount.lwsmb (issue 6, "Server killed (SIGKILL) and restarted during a copy"):
 #   reconnect_test.sh samba    MOUNT_LWSMB LWSERVER   Samba's smbd with durable handles: a copy
-#                                                     onto the mount survives the kill; cmp
+#                                                     survives a SIGKILLed connection (cmp);
+#                                                     SIGKILL of smbd itself gives EIO
 #   reconnect_test.sh lwserver MOUNT_LWSMB LWSERVER   lwserver (no durable handles): the writer
 #                                                     gets EIO, a reader gets right bytes or EIO,
 #                                                     never wrong ones; new opens work after
@@ -39,10 +40,10 @@ BG=()
 cleanup() {
   set +e
   local p
-  for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
   if [ "$MOUNTED" = 1 ] && grep -q " $MNT " /proc/mounts; then
     umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
   fi
+  for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
   if [ -n "${SMB_PID:-}" ]; then
     kill -9 -- "-$SMB_PID" 2>/dev/null
     smb_stop_samba

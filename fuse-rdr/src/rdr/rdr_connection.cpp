@@ -51,8 +51,9 @@ uint32_t RdrConnection::max_transact() const {
 }
 
 Task<std::optional<uint64_t>> RdrConnection::take_credits(uint32_t charge) {
-  if (dead_) co_return std::nullopt;
+  if (dead_ || !link_up_) co_return std::nullopt;
   if (charge == 0) charge = 1;
+  const uint64_t gen = link_gen_;
   std::optional<uint64_t> mid;
   if (credit_waiters_.empty()) mid = credits_.take(charge);
   if (!mid) {
@@ -73,7 +74,8 @@ Task<std::optional<uint64_t>> RdrConnection::take_credits(uint32_t charge) {
     if (cw.message_id) --granted_unsent_;
     mid = cw.message_id;
   }
-  if (dead_) co_return std::nullopt;  // dropped while this request waited for credits
+  // Dropped while this request waited for credits (ids of an old connection are no use).
+  if (dead_ || !link_up_ || gen != link_gen_) co_return std::nullopt;
   co_return mid;
 }
 
@@ -113,59 +115,212 @@ Task<NtStatus> RdrConnection::reauthenticate() {
   co_return st;
 }
 
+namespace {
+// Requests that went out before a drop are sent again flagged as replays on 3.x (MS-SMB2
+// 2.2.1.2, 3.2.4.1.7 / 3.2.5.1.x).
+void set_replay_flag(std::vector<std::byte>& msg) {
+  auto hr = smb2::decode_header(msg);
+  if (!hr) return;
+  smb2::Header h = *hr;
+  h.flags |= smb2::header_flag::kReplayOperation;
+  smb2::encode_header(h, msg);
+}
+bool is_create(std::span<const std::byte> msg) {
+  auto hr = smb2::decode_header(msg);
+  return hr && hr->command == smb2::Command::Create;
+}
+// A request is sent at most this many times across reconnects.
+constexpr int kMaxReplays = 4;
+}  // namespace
+
 Task<RdrReply> RdrConnection::call(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
                                    std::shared_ptr<RdrCallTicket> ticket,
                                    auth::PreauthHash* preauth) {
   auto self = shared_from_this();
-  if (preauth || !may_expire(msg)) {
-    co_return co_await call_once(std::move(msg), charge, tree, std::move(ticket), preauth);
+  auto buf = std::make_shared<std::vector<std::byte>>(std::move(msg));
+  if (preauth) {
+    co_return co_await call_buf(std::move(buf), charge, tree, std::move(ticket), preauth, nullptr,
+                                nullptr);
   }
-  // Kept for a replay: a Kerberos session ends with its ticket.
-  std::vector<std::byte> keep = msg;
-  RdrReply r = co_await call_once(std::move(msg), charge, tree, ticket, nullptr);
-  for (int attempt = 0; attempt < 2 && r.status == NtStatus::NetworkSessionExpired && !dead_;
-       ++attempt) {
-    NtStatus st = co_await reauthenticate();
-    if (st != NtStatus::Success) break;
-    std::vector<std::byte> again = keep;
-    RdrReply next = co_await call_once(std::move(again), charge, tree, ticket, nullptr);
-    r = std::move(next);
+  const std::optional<FileRef> ref = file_ref(*buf);
+  const FileRef* refp = nullptr;
+  if (ref) refp = &*ref;
+  const bool create = is_create(*buf);
+  bool was_sent = false;
+  int expired = 0;
+  int drops = 0;
+  for (;;) {
+    // An open that cannot come back (not durable) fails at once instead of waiting.
+    if (refp && open_lost(refp->handle)) {
+      RdrReply r;
+      r.status = NtStatus::ConnectionDisconnected;
+      co_return r;
+    }
+    if (reconnecting_ && reconnect_ev_) {
+      auto ev = reconnect_ev_;
+      co_await ev->wait();
+    }
+    if (dead_) {
+      RdrReply r;
+      r.status = dead_status_;
+      co_return r;
+    }
+    if (was_sent && neg_.dialect >= smb2::dialect::kSmb300) set_replay_flag(*buf);
+    // A Kerberos session ends with its ticket: the request is sent again after a
+    // re-authentication.
+    const bool expire_ok = may_expire(*buf);
+    bool sent = false;
+    RdrReply r = co_await call_buf(buf, charge, tree, ticket, nullptr, refp, &sent);
+    if (r.lost && !dead_) {
+      was_sent = was_sent || sent;
+      ++drops;
+      if ((was_sent && create && !create_may_be_replayed(*buf)) || drops > kMaxReplays) {
+        r.lost = false;
+        r.status = NtStatus::ConnectionDisconnected;
+        co_return r;
+      }
+      continue;
+    }
+    if (r.lost) {
+      r.lost = false;
+      r.status = dead_status_;
+    }
+    if (r.status == NtStatus::NetworkSessionExpired && expire_ok && expired < 2 && !dead_) {
+      ++expired;
+      NtStatus st = co_await reauthenticate();
+      if (st == NtStatus::Success) continue;
+    }
+    co_return r;
   }
+}
+
+Task<RdrReply> RdrConnection::call_direct(std::vector<std::byte> msg, uint32_t charge,
+                                          const RdrTree* tree) {
+  auto self = shared_from_this();
+  auto buf = std::make_shared<std::vector<std::byte>>(std::move(msg));
+  RdrReply r = co_await call_buf(std::move(buf), charge, tree, nullptr, nullptr, nullptr, nullptr);
+  r.lost = false;
   co_return r;
 }
 
 Task<std::vector<RdrReply>> RdrConnection::call_compound(std::vector<std::vector<std::byte>> msgs,
                                                          const RdrTree* tree) {
   auto self = shared_from_this();
-  if (msgs.empty() || !may_expire(msgs.front())) {
-    co_return co_await call_compound_once(std::move(msgs), tree);
-  }
-  auto keep = msgs;
-  auto r = co_await call_compound_once(std::move(msgs), tree);
-  for (int attempt = 0;
-       attempt < 2 && !r.empty() && r.front().status == NtStatus::NetworkSessionExpired && !dead_;
-       ++attempt) {
-    NtStatus st = co_await reauthenticate();
-    if (st != NtStatus::Success) break;
+  if (msgs.empty()) co_return std::vector<RdrReply>{};
+  const auto keep = msgs;
+  const bool create = is_create(keep.front());
+  bool was_sent = false;
+  int expired = 0;
+  int drops = 0;
+  auto fail = [&](NtStatus st) {
+    std::vector<RdrReply> r(keep.size());
+    for (auto& x : r) x.status = st;
+    return r;
+  };
+  for (;;) {
+    if (reconnecting_ && reconnect_ev_) {
+      auto ev = reconnect_ev_;
+      co_await ev->wait();
+    }
+    if (dead_) co_return fail(dead_status_);
     std::vector<std::vector<std::byte>> again = keep;
-    auto next = co_await call_compound_once(std::move(again), tree);
-    r = std::move(next);
+    if (was_sent && neg_.dialect >= smb2::dialect::kSmb300) {
+      for (auto& m : again) set_replay_flag(m);
+    }
+    const bool expire_ok = may_expire(keep.front());
+    bool sent = false;
+    auto r = co_await call_compound_once(std::move(again), tree, &sent);
+    if (!r.empty() && r.front().lost) {
+      if (dead_) co_return fail(dead_status_);
+      was_sent = was_sent || sent;
+      ++drops;
+      if ((was_sent && create && !create_may_be_replayed(keep.front())) || drops > kMaxReplays) {
+        co_return fail(NtStatus::ConnectionDisconnected);
+      }
+      continue;
+    }
+    if (!r.empty() && r.front().status == NtStatus::NetworkSessionExpired && expire_ok &&
+        expired < 2 && !dead_) {
+      ++expired;
+      NtStatus st = co_await reauthenticate();
+      if (st == NtStatus::Success) continue;
+    }
+    co_return r;
   }
-  co_return r;
 }
 
 Task<RdrReply> RdrConnection::call_once(std::vector<std::byte> msg, uint32_t charge,
                                         const RdrTree* tree, std::shared_ptr<RdrCallTicket> ticket,
                                         auth::PreauthHash* preauth) {
   auto self = shared_from_this();
+  auto buf = std::make_shared<std::vector<std::byte>>(std::move(msg));
+  RdrReply r =
+      co_await call_buf(std::move(buf), charge, tree, std::move(ticket), preauth, nullptr, nullptr);
+  r.lost = false;
+  co_return r;
+}
+
+std::optional<RdrConnection::FileRef> RdrConnection::file_ref(
+    std::span<const std::byte> msg) const {
+  auto off = file_id_offset(msg);
+  if (!off) return std::nullopt;
+  auto id = read_file_id_at(msg, *off);
+  if (!is_rdr_handle(id)) return std::nullopt;
+  return FileRef{*off, id};
+}
+
+bool RdrConnection::open_lost(const smb2::FileId& handle) const {
+  auto it = opens_.find(handle.persistent);
+  return it != opens_.end() && it->second->lost;
+}
+
+Result<smb2::FileId> RdrConnection::resolve_handle(const smb2::FileId& handle) const {
+  auto it = opens_.find(handle.persistent);
+  if (it == opens_.end()) return NtStatus::FileClosed;
+  const auto& o = *it->second;
+  if (o.lost || o.gen != link_gen_) return NtStatus::ConnectionDisconnected;
+  return o.server_id;
+}
+
+Task<RdrReply> RdrConnection::call_buf(std::shared_ptr<std::vector<std::byte>> msg, uint32_t charge,
+                                       const RdrTree* tree, std::shared_ptr<RdrCallTicket> ticket,
+                                       auth::PreauthHash* preauth, const FileRef* ref, bool* sent) {
+  auto self = shared_from_this();
   RdrReply failed;
   if (charge == 0) charge = 1;
+  if (ref) {
+    // A lost or closed open fails before it costs credits.
+    auto id = resolve_handle(ref->handle);
+    if (!id && !reconnecting_) {
+      failed.status = id.status();
+      co_return failed;
+    }
+  }
   auto mid = co_await take_credits(charge);
   if (!mid) {
-    failed.status = dead_ ? dead_status_ : NtStatus::InsufficientResources;
+    if (dead_) {
+      failed.status = dead_status_;
+    } else if (!link_up_ || reconnecting_) {
+      failed.status = NtStatus::ConnectionDisconnected;
+      failed.lost = true;
+    } else {
+      failed.status = NtStatus::InsufficientResources;
+    }
     co_return failed;
   }
-  if (!prepare(msg, *mid, charge, tree, preauth)) {
+  if (ref) {
+    // The server's id for the open on this TCP connection (no suspension from here to the
+    // send, so it cannot go stale).
+    auto id = resolve_handle(ref->handle);
+    if (!id) {
+      credits_.give_back(charge);
+      failed.status = id.status();
+      co_return failed;
+    }
+    write_file_id_at(*msg, ref->offset, *id);
+  }
+  std::vector<std::byte> sealed;
+  if (!prepare(*msg, *mid, charge, tree, preauth, &sealed)) {
     failed.status = NtStatus::InternalError;
     co_return failed;
   }
@@ -173,27 +328,53 @@ Task<RdrReply> RdrConnection::call_once(std::vector<std::byte> msg, uint32_t cha
   w.ticket = ticket;
   if (ticket) {
     ticket->message_id = *mid;
+    ticket->async_id = 0;
     ticket->sent = true;
+    ticket->done = false;
   }
   pending_[*mid] = &w;
-  send_frame(std::move(msg));
+  if (sent) *sent = true;
+  const uint64_t gen = link_gen_;
+  if (!sealed.empty()) {
+    send_frame(std::move(sealed));
+  } else {
+    send_frame(msg);
+  }
   co_await ReplyWait{&w.done, &w.h};
   if (ticket) ticket->done = true;
+  w.reply.link_gen = gen;
   co_return std::move(w.reply);
 }
 
 Task<std::vector<RdrReply>> RdrConnection::call_compound_once(
-    std::vector<std::vector<std::byte>> msgs, const RdrTree* tree) {
+    std::vector<std::vector<std::byte>> msgs, const RdrTree* tree, bool* sent) {
   auto self = shared_from_this();
   const uint32_t n = static_cast<uint32_t>(msgs.size());
   std::vector<RdrReply> replies(n);
-  auto fail_all = [&](NtStatus st) {
-    for (auto& r : replies) r.status = st;
+  auto fail_all = [&](NtStatus st, bool lost = false) {
+    for (auto& r : replies) {
+      r.status = st;
+      r.lost = lost;
+    }
     return std::move(replies);
   };
   if (n == 0) co_return replies;
   auto first = co_await take_credits(n);
-  if (!first) co_return fail_all(dead_ ? dead_status_ : NtStatus::InsufficientResources);
+  if (!first) {
+    if (dead_) co_return fail_all(dead_status_);
+    if (!link_up_ || reconnecting_) co_return fail_all(NtStatus::ConnectionDisconnected, true);
+    co_return fail_all(NtStatus::InsufficientResources);
+  }
+  for (auto& m : msgs) {
+    if (auto ref = file_ref(m)) {
+      auto id = resolve_handle(ref->handle);
+      if (!id) {
+        credits_.give_back(n);
+        co_return fail_all(id.status());
+      }
+      write_file_id_at(m, ref->offset, *id);
+    }
+  }
   const bool encrypt = encrypts(tree);
   std::vector<std::byte> chain;
   size_t start = 0;
@@ -236,10 +417,13 @@ Task<std::vector<RdrReply>> RdrConnection::call_compound_once(
   }
   std::vector<Waiter> waiters(n);
   for (uint32_t i = 0; i < n; ++i) pending_[*first + i] = &waiters[i];
+  if (sent) *sent = true;
+  const uint64_t gen = link_gen_;
   send_frame(std::move(chain));
   for (uint32_t i = 0; i < n; ++i) {
     co_await ReplyWait{&waiters[i].done, &waiters[i].h};
     replies[i] = std::move(waiters[i].reply);
+    replies[i].link_gen = gen;
   }
   co_return replies;
 }
@@ -258,7 +442,8 @@ bool RdrConnection::signs(smb2::Command cmd, const RdrTree* tree) const {
 }
 
 bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, uint32_t charge,
-                            const RdrTree* tree, auth::PreauthHash* preauth) {
+                            const RdrTree* tree, auth::PreauthHash* preauth,
+                            std::vector<std::byte>* sealed_out) {
   auto hr = smb2::decode_header(msg);
   if (!hr) return false;
   smb2::Header h = *hr;
@@ -271,6 +456,9 @@ bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, ui
       h.command == smb2::Command::Negotiate || h.command == smb2::Command::SessionSetup;
   const bool encrypt = !setup && encrypts(tree);
   const bool sign = signs(h.command, tree);
+  // A request sent again after a reconnect is signed afresh (or not at all).
+  h.flags &= ~smb2::header_flag::kSigned;
+  h.signature = {};
   if (sign) h.flags |= smb2::header_flag::kSigned;
   smb2::encode_header(h, msg);
   if (preauth) preauth->update(msg);
@@ -280,13 +468,13 @@ bool RdrConnection::prepare(std::vector<std::byte>& msg, uint64_t message_id, ui
   if (encrypt) {
     auto sealed = encrypt_message(neg_.cipher, encryption_key_, session_id_, msg);
     if (!sealed) return false;
-    msg = std::move(*sealed);
+    *sealed_out = std::move(*sealed);
   }
   return true;
 }
 
 void RdrConnection::cancel(const std::shared_ptr<RdrCallTicket>& ticket) {
-  if (dead_ || !ticket || !ticket->sent || ticket->done) return;
+  if (dead_ || !link_up_ || !ticket || !ticket->sent || ticket->done) return;
   smb2::Header h;
   h.command = smb2::Command::Cancel;
   h.message_id = ticket->message_id;
@@ -341,7 +529,7 @@ void RdrConnection::finish(Waiter* w) {
 }
 
 void RdrConnection::send_frame(std::vector<std::byte> frame) {
-  if (dead_) return;
+  if (dead_ || !link_up_) return;
   auto out = std::make_unique<OutFrame>();
   if (!smb2::encode_transport_header(static_cast<uint32_t>(frame.size()), out->th)) {
     auto self = shared_from_this();
@@ -353,18 +541,34 @@ void RdrConnection::send_frame(std::vector<std::byte> frame) {
   pump_send();
 }
 
+void RdrConnection::send_frame(std::shared_ptr<std::vector<std::byte>> frame) {
+  if (dead_ || !link_up_) return;
+  auto out = std::make_unique<OutFrame>();
+  if (!smb2::encode_transport_header(static_cast<uint32_t>(frame->size()), out->th)) {
+    auto self = shared_from_this();
+    loop_.post([self] { self->close(NtStatus::InvalidParameter); });
+    return;
+  }
+  out->shared = std::move(frame);
+  sendq_.push_back(std::move(out));
+  pump_send();
+}
+
 void RdrConnection::pump_send() {
-  if (sending_ || sendq_.empty() || dead_) return;
+  if (sending_ || sendq_.empty() || dead_ || !link_up_) return;
   sending_ = true;
   auto self = shared_from_this();
   OutFrame* f = sendq_.front().get();
   const size_t th = f->th.size();
+  // sendmsg does not write through msg_iov; the cast only fits iovec's type.
+  auto* body = const_cast<std::byte*>(f->bytes().data());
+  const size_t len = f->bytes().size();
   if (f->sent < th) {
     f->iov[0] = {f->th.data() + f->sent, th - f->sent};
-    f->iov[1] = {f->body.data(), f->body.size()};
+    f->iov[1] = {body, len};
     f->mh.msg_iovlen = 2;
   } else {
-    f->iov[0] = {f->body.data() + (f->sent - th), f->body.size() - (f->sent - th)};
+    f->iov[0] = {body + (f->sent - th), len - (f->sent - th)};
     f->mh.msg_iovlen = 1;
   }
   f->mh.msg_iov = f->iov;
@@ -372,20 +576,23 @@ void RdrConnection::pump_send() {
   loop_.submit([fd, f](io_uring_sqe* sqe) { io_uring_prep_sendmsg(sqe, fd, &f->mh, MSG_NOSIGNAL); },
                [self](int res) {
                  self->sending_ = false;
-                 if (self->dead_) return;
+                 if (self->dead_ || !self->link_up_) return;
                  if (res <= 0) {
-                   self->close(NtStatus::ConnectionDisconnected);
+                   self->lost(NtStatus::ConnectionDisconnected);
                    return;
                  }
                  OutFrame* front = self->sendq_.front().get();
                  front->sent += static_cast<size_t>(res);
-                 if (front->sent >= front->th.size() + front->body.size()) self->sendq_.pop_front();
+                 if (front->sent >= front->th.size() + front->bytes().size()) {
+                   self->sendq_.pop_front();
+                 }
                  self->pump_send();
                });
 }
 
 void RdrConnection::post_recv() {
-  if (dead_) return;
+  if (dead_ || !link_up_) return;
+  recv_busy_ = true;
   auto self = shared_from_this();
   if (recv_big_) {
     loop_.recv(fd_, std::span(big_).subspan(big_have_), [self](int res) { self->on_recv(res); });
@@ -396,10 +603,11 @@ void RdrConnection::post_recv() {
 }
 
 void RdrConnection::on_recv(int res) {
-  if (dead_) return;
+  recv_busy_ = false;
+  if (dead_ || !link_up_) return;
   if (res <= 0) {
     log::debug("rdr: ", server_, ": connection closed (", res, ")");
-    close(NtStatus::ConnectionDisconnected);
+    lost(NtStatus::ConnectionDisconnected);
     return;
   }
   if (recv_big_) {
@@ -410,7 +618,7 @@ void RdrConnection::on_recv(int res) {
       big_ = {};
       big_have_ = 0;
       on_frame(std::move(frame));
-      if (dead_) return;
+      if (dead_ || !link_up_) return;
     }
     post_recv();
     return;
@@ -440,7 +648,7 @@ void RdrConnection::on_recv(int res) {
     std::vector<std::byte> frame(first, first + static_cast<std::ptrdiff_t>(*len));
     pos += need;
     on_frame(std::move(frame));
-    if (dead_) return;
+    if (dead_ || !link_up_) return;
   }
   if (pos > 0) {
     std::memmove(rbuf_.data(), rbuf_.data() + pos, rlen_ - pos);
@@ -530,9 +738,13 @@ void RdrConnection::close(NtStatus why) {
   if (dead_) return;
   dead_status_ = why;
   dead_.store(true, std::memory_order_release);
+  link_up_ = false;
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   if (echo_timer_) loop_.cancel_op(echo_timer_);
   if (idle_timer_) loop_.cancel_op(idle_timer_);
+  if (attempt_timer_) loop_.cancel_op(attempt_timer_);
+  reconnecting_ = false;
+  if (reconnect_ev_) reconnect_ev_->set(why);
   auto pending = std::move(pending_);
   pending_.clear();
   for (auto& [id, w] : pending) {
@@ -559,15 +771,19 @@ void RdrConnection::close(NtStatus why) {
 Task<void> RdrConnection::echo_loop(std::shared_ptr<RdrConnection> self) {
   const long long ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.echo_interval).count();
-  while (!dead_) {
+  // One loop per TCP connection: a reconnect starts the next.
+  const uint64_t gen = link_gen_;
+  echo_outstanding_ = false;
+  while (!dead_ && link_up_ && link_gen_ == gen) {
     co_await RdrSleep(loop_, ms, &echo_timer_);
+    if (link_gen_ != gen) break;
     echo_timer_ = 0;
-    if (dead_) break;
+    if (dead_ || !link_up_) break;
     if (echo_outstanding_) {
       // No answer for a whole interval: the server is gone (MS-SMB2 3.2.6.2 leaves the policy
       // to the client).
       log::info("rdr: ", server_, ": no answer to ECHO; dropping the connection");
-      close(NtStatus::ConnectionDisconnected);
+      lost(NtStatus::ConnectionDisconnected);
       break;
     }
     echo_outstanding_ = true;
@@ -576,7 +792,7 @@ Task<void> RdrConnection::echo_loop(std::shared_ptr<RdrConnection> self) {
       h.command = smb2::Command::Echo;
       std::vector<std::byte> msg;
       if (smb2::append_message(h, smb2::EchoRequest{}, msg) != NtStatus::Success) co_return;
-      auto reply = co_await c->call(std::move(msg), 1, nullptr);
+      auto reply = co_await c->call_direct(std::move(msg), 1, nullptr);
       if (!reply.msg.empty()) c->echo_outstanding_ = false;
     }(self));
   }

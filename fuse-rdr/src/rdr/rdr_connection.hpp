@@ -16,6 +16,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,9 +25,11 @@
 #include "lwsmb/auth/smb_crypto.hpp"
 #include "lwsmb/fuse_rdr/rdr.hpp"
 #include "lwsmb/iocore/event_loop.hpp"
+#include "lwsmb/iocore/result.hpp"
 #include "lwsmb/iocore/task.hpp"
 #include "rdr/credit_window.hpp"
 #include "rdr/rdr_async.hpp"
+#include "rdr/rdr_durable.hpp"
 #include "rdr/rdr_lease.hpp"
 #include "rdr/rdr_wire.hpp"
 
@@ -48,6 +52,8 @@ struct RdrReply {
   NtStatus status = NtStatus::Pending;
   smb2::Header header;
   std::vector<std::byte> msg;  // the whole message (header and body); empty when none came
+  bool lost = false;           // internal: the connection dropped before the answer came
+  uint64_t link_gen = 0;       // which TCP connection the answer came on
 };
 
 // Lets an IRP's cancel routine reach the request on the wire (SMB2 CANCEL, MS-SMB2 3.2.4.24).
@@ -120,6 +126,17 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   void set_on_idle(std::function<bool()> fn) { on_idle_ = std::move(fn); }
   // Set once the connection logs off on purpose (idle or shutdown): not a failure to recover.
   bool retiring() const { return retiring_; }
+  // Opens (rdr_durable.hpp). register_open keeps what a reconnect needs and returns the
+  // client-side handle the RdrFile uses as its FileId; forget_open drops it after CLOSE.
+  smb2::FileId register_open(std::shared_ptr<RdrTree> tree, smb2::CreateRequest sent,
+                             const smb2::CreateResponse& resp, RdrDurability asked,
+                             const smb2::Guid& create_guid, uint64_t link_gen);
+  void forget_open(const smb2::FileId& handle);
+  // The server's FileId behind a client-side handle (the last one known, also for a lost
+  // open); any other id is returned as it is.
+  smb2::FileId server_file_id(const smb2::FileId& handle) const;
+  // Times the connection was re-established after a drop (for logs and tests).
+  uint64_t reconnects() const { return reconnects_; }
 
  private:
   struct Waiter {
@@ -135,10 +152,42 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   };
   enum class State { New, Connecting, Ready, Failed };
 
+  // Where a request names its open by client-side handle (swapped for the server's FileId
+  // when it is sent).
+  struct FileRef {
+    size_t offset = 0;
+    smb2::FileId handle;
+  };
   Task<RdrReply> call_once(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree,
                            std::shared_ptr<RdrCallTicket> ticket, auth::PreauthHash* preauth);
+  // One attempt on the current TCP connection; the message stays in `msg` (prepared, plain)
+  // so that it can be sent again. *sent tells whether it went out.
+  Task<RdrReply> call_buf(std::shared_ptr<std::vector<std::byte>> msg, uint32_t charge,
+                          const RdrTree* tree, std::shared_ptr<RdrCallTicket> ticket,
+                          auth::PreauthHash* preauth, const FileRef* ref, bool* sent);
+  // One attempt, no retry after a reconnect: setup traffic, ECHO, the reconnect itself.
+  Task<RdrReply> call_direct(std::vector<std::byte> msg, uint32_t charge, const RdrTree* tree);
   Task<std::vector<RdrReply>> call_compound_once(std::vector<std::vector<std::byte>> msgs,
-                                                 const RdrTree* tree);
+                                                 const RdrTree* tree, bool* sent);
+  // The server's FileId for a client-side handle on this TCP connection; FileClosed when the
+  // open is gone, ConnectionDisconnected when a reconnect lost it.
+  Result<smb2::FileId> resolve_handle(const smb2::FileId& handle) const;
+  bool open_lost(const smb2::FileId& handle) const;
+  std::optional<FileRef> file_ref(std::span<const std::byte> msg) const;
+  // TREE_CONNECT for t (new or after a reconnect); direct: no waiting for a reconnect.
+  Task<NtStatus> send_tree_connect(RdrTree& t, bool direct);
+
+  // Reconnect (rdr_reconnect.cpp). lost(): the TCP connection failed; a connection that was
+  // set up reconnects with backoff, one still being set up fails. drop_link(): closes the
+  // socket side and fails what is in flight with RdrReply::lost.
+  void lost(NtStatus why);
+  void drop_link();
+  Task<void> reconnect_loop(std::shared_ptr<RdrConnection> self);
+  Task<NtStatus> reconnect_once();
+  Task<void> reconnect_watchdog(std::shared_ptr<RdrConnection> self, uint64_t attempt);
+  Task<void> wait_link_idle();
+  Task<NtStatus> reopen(std::shared_ptr<RdrOpen> open);
+
   // Whether a request may be kept for a replay after re-authentication.
   bool may_expire(const std::vector<std::byte>& msg) const;
   // One re-authentication at a time; concurrent callers share its outcome.
@@ -162,9 +211,11 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   bool encrypts(const RdrTree* tree) const;
   bool signs(smb2::Command cmd, const RdrTree* tree) const;
   // Fills in the header and signs or encrypts; false when encoding failed.
+  // When the request is encrypted, the transform message goes to *sealed and msg stays plain.
   bool prepare(std::vector<std::byte>& msg, uint64_t message_id, uint32_t charge,
-               const RdrTree* tree, auth::PreauthHash* preauth);
+               const RdrTree* tree, auth::PreauthHash* preauth, std::vector<std::byte>* sealed);
   void send_frame(std::vector<std::byte> frame);
+  void send_frame(std::shared_ptr<std::vector<std::byte>> frame);
   void pump_send();
   void post_recv();
   void on_recv(int res);
@@ -220,6 +271,10 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   struct OutFrame {
     std::array<std::byte, 4> th{};
     std::vector<std::byte> body;
+    std::shared_ptr<std::vector<std::byte>> shared;  // sent in place of body when set
+    std::span<const std::byte> bytes() const {
+      return shared ? std::span<const std::byte>(*shared) : std::span<const std::byte>(body);
+    }
     size_t sent = 0;
     iovec iov[2]{};
     msghdr mh{};
@@ -239,6 +294,20 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   bool idle_armed_ = false;
   EventLoop::OpId idle_timer_ = 0;
   std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();
+  // The TCP connection under the session: link_gen_ counts them; between a drop and the end of
+  // a reconnect link_up_ is false or reconnecting_ is true, and new requests wait for
+  // reconnect_ev_.
+  bool link_up_ = false;
+  uint64_t link_gen_ = 0;
+  bool recv_busy_ = false;
+  bool reconnecting_ = false;
+  std::shared_ptr<RdrEvent> reconnect_ev_;
+  uint64_t previous_session_id_ = 0;
+  uint64_t attempt_ = 0;
+  EventLoop::OpId attempt_timer_ = 0;
+  uint64_t reconnects_ = 0;
+  uint64_t next_handle_ = 1;
+  std::unordered_map<uint64_t, std::shared_ptr<RdrOpen>> opens_;  // by handle.persistent
 };
 
 }  // namespace lwsmb::fuse_rdr

@@ -382,8 +382,9 @@ Task<void> do_close(std::shared_ptr<RdrConnection> conn, RdrFile* f, IrpPtr irp)
     auto reply = co_await conn->call(std::move(msg), 1, f->tree.get());
     st = reply.status;
   }
+  conn->leases().closed(conn->server_file_id(f->file_id));
+  conn->forget_open(f->file_id);
   if (f->tree) --f->tree->opens;
-  conn->leases().closed(f->file_id);
   conn->note_activity();
   // A write-behind failure not reported yet is the close's answer (the file is closed anyway).
   NtStatus werr = rdr_take_write_error(*f);
@@ -444,6 +445,9 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
     for (int i = 0; i < 8; ++i) v[i] = static_cast<std::byte>(a.allocation_size >> (8 * i));
     r.contexts.push_back(smb2::CreateContext{smb2::create_context_tag::kAllocationSize, v});
   }
+  smb2::Guid create_guid{};
+  const RdrDurability durable =
+      request_durable(r, conn->negotiated().dialect, is_ipc_share(path.share), &create_guid);
   auto msg = build(smb2::Command::Create, r, &st);
   if (st != NtStatus::Success) {
     irp->complete(st);
@@ -485,7 +489,11 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
   auto ctx = std::make_unique<RdrFile>();
   ctx->conn = conn;
   ctx->tree = tree;
-  ctx->file_id = resp->file_id;
+  // The lease table knows the open by the server's FileId (breaks name it), the RdrFile by the
+  // client-side handle that survives a reconnect (rdr_durable.hpp).
+  ctx->grant = conn->leases().opened(tree, path.path, r, *resp, &a.granted_oplock);
+  ctx->file_id =
+      conn->register_open(tree, std::move(r), *resp, durable, create_guid, reply.link_gen);
   if (disk_share) ctx->shared = rdr_file_shared(conn.get(), path.share, path.path);
   if (replies[1].status == NtStatus::Success) {
     if (auto all = smb2::decode_query_info_response(replies[1].msg)) {
@@ -493,7 +501,6 @@ Task<void> rdr_create(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath p
       ctx->open_info_time = std::chrono::steady_clock::now();
     }
   }
-  ctx->grant = conn->leases().opened(tree, path.path, r, *resp, &a.granted_oplock);
   ++tree->opens;
   irp->file().set_context(std::move(ctx));
   irp->complete(NtStatus::Success, resp->create_action);

@@ -210,6 +210,14 @@ std::shared_ptr<RdrCacheGrant> RdrLeaseTable::grant_of(const smb2::FileId& id) c
   return it == opens_.end() ? nullptr : it->second.grant;
 }
 
+void RdrLeaseTable::rekey(const smb2::FileId& from, const smb2::FileId& to) {
+  auto it = opens_.find(key_of(from));
+  if (it == opens_.end()) return;
+  OpenRecord rec = std::move(it->second);
+  opens_.erase(it);
+  opens_[key_of(to)] = std::move(rec);
+}
+
 void RdrLeaseTable::forget_paths(const std::string& share) {
   const std::string prefix = lower(share) + "\n";
   for (auto it = by_path_.lower_bound(prefix);

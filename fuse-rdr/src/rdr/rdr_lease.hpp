@@ -122,6 +122,8 @@ class RdrLeaseTable {
   };
   const std::map<std::pair<uint64_t, uint64_t>, OpenRecord>& opens() const { return opens_; }
   std::shared_ptr<RdrCacheGrant> grant_of(const smb2::FileId& id) const;
+  // A durable open reopened after a reconnect has a new server FileId (rdr_reconnect.cpp).
+  void rekey(const smb2::FileId& from, const smb2::FileId& to);
 
  private:
   using OpenKey = std::pair<uint64_t, uint64_t>;

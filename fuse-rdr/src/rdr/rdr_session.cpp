@@ -174,6 +174,8 @@ Task<NtStatus> RdrConnection::tcp_connect() {
                                   addrs[i].second, options_.connect_timeout);
     if (r == 0) {
       fd_ = fd;
+      link_up_ = true;
+      ++link_gen_;
       co_return NtStatus::Success;
     }
     ::close(fd);
@@ -188,8 +190,13 @@ Task<NtStatus> RdrConnection::negotiate() {
   offer_.max_dialect = options_.max_dialect;
   offer_.require_signing = options_.sign;
   offer_.salt.resize(32);
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(offer_.client_guid.data()), 16) != 1 ||
-      RAND_bytes(reinterpret_cast<unsigned char*>(offer_.salt.data()), 32) != 1) {
+  // The ClientGuid stays for the connection's life: a durable v2 reconnect must come from the
+  // same client (MS-SMB2 3.3.5.9.12).
+  if (offer_.client_guid == smb2::Guid{} &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(offer_.client_guid.data()), 16) != 1) {
+    co_return NtStatus::InternalError;
+  }
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(offer_.salt.data()), 32) != 1) {
     co_return NtStatus::InternalError;
   }
   auto req = build_negotiate_request(offer_);
@@ -230,6 +237,8 @@ Task<NtStatus> RdrConnection::session_setup(bool reauth) {
   for (int round = 0; round < 6; ++round) {
     smb2::SessionSetupRequest r;
     r.security_mode = mode;
+    // After a reconnect the server may drop the old session at once (MS-SMB2 3.2.4.2.3).
+    if (!reauth) r.previous_session_id = previous_session_id_;
     r.security_buffer = *tok;
     smb2::Header h;
     h.command = smb2::Command::SessionSetup;
@@ -317,29 +326,7 @@ Task<NtStatus> RdrConnection::connect_tree(const std::string& share,
   if (dead_) co_return dead_status_;
   auto t = std::make_shared<RdrTree>(loop_, share);
   trees_[key] = t;
-  smb2::TreeConnectRequest r;
-  r.path = u"\\\\" + u16(server_) + u"\\" + u16(share);
-  smb2::Header h;
-  h.command = smb2::Command::TreeConnect;
-  std::vector<std::byte> msg;
-  NtStatus st = smb2::append_message(h, r, msg);
-  RdrReply reply;
-  if (st == NtStatus::Success) {
-    reply = co_await call(std::move(msg), 1, nullptr);
-    st = reply.status;
-  }
-  if (nt_success(st)) {
-    auto resp = smb2::decode_tree_connect_response(reply.msg);
-    if (!resp) {
-      st = NtStatus::InvalidNetworkResponse;
-    } else {
-      t->tree_id = reply.header.tree_id;
-      t->share_flags = resp->share_flags;
-      t->share_type = resp->share_type;
-      t->encrypt = (resp->share_flags & smb2::share_flag::kEncryptData) != 0;
-      if (t->encrypt && encryption_key_.empty()) st = NtStatus::AccessDenied;
-    }
-  }
+  NtStatus st = co_await send_tree_connect(*t, false);
   if (st != NtStatus::Success) {
     if (auto it = trees_.find(key); it != trees_.end() && it->second == t) trees_.erase(it);
     t->ready.set(st);
@@ -356,6 +343,33 @@ Task<NtStatus> RdrConnection::connect_tree(const std::string& share,
   }
   t->ready.set(NtStatus::Success);
   *out = t;
+  co_return NtStatus::Success;
+}
+
+Task<NtStatus> RdrConnection::send_tree_connect(RdrTree& t, bool direct) {
+  auto self = shared_from_this();
+  smb2::TreeConnectRequest r;
+  r.path = u"\\\\" + u16(server_) + u"\\" + u16(t.share);
+  smb2::Header h;
+  h.command = smb2::Command::TreeConnect;
+  std::vector<std::byte> msg;
+  NtStatus st = smb2::append_message(h, r, msg);
+  if (st != NtStatus::Success) co_return st;
+  RdrReply reply;
+  if (direct) {
+    reply = co_await call_direct(std::move(msg), 1, nullptr);
+  } else {
+    reply = co_await call(std::move(msg), 1, nullptr);
+  }
+  st = reply.status;
+  if (!nt_success(st)) co_return st;
+  auto resp = smb2::decode_tree_connect_response(reply.msg);
+  if (!resp) co_return NtStatus::InvalidNetworkResponse;
+  t.tree_id = reply.header.tree_id;
+  t.share_flags = resp->share_flags;
+  t.share_type = resp->share_type;
+  t.encrypt = (resp->share_flags & smb2::share_flag::kEncryptData) != 0;
+  if (t.encrypt && encryption_key_.empty()) co_return NtStatus::AccessDenied;
   co_return NtStatus::Success;
 }
 
@@ -378,7 +392,7 @@ Task<NtStatus> RdrConnection::validate_negotiate(const RdrTree& tree) {
   std::vector<std::byte> msg;
   if (smb2::append_message(h, r, msg) != NtStatus::Success) co_return NtStatus::InternalError;
   sign_validate_ = true;
-  auto reply = co_await call(std::move(msg), 1, &tree);
+  auto reply = co_await call_direct(std::move(msg), 1, &tree);
   sign_validate_ = false;
   if (reply.msg.empty()) co_return reply.status;
   const bool sealed = encrypt_all_ || tree.encrypt;

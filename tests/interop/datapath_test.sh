@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # lwserver's READ/WRITE data path with every kind of response, byte for byte through smbclient:
-# plain (large READs spliced from the file to the socket), signed (data joined to the message),
+# plain (large READs from a recycled buffer, or spliced from the file to the socket), signed (data joined to the message),
 # encrypted with AES-GCM (sealed in two pieces where they lie) and AES-CCM (one piece), for
 # files whose last READ is short and for READs below the splice size; large WRITEs received
 # straight into their own buffer.
@@ -9,7 +9,12 @@ here=$(dirname "$(readlink -f "$0")")
 source "$here/lib.sh"
 lwserver=$1
 trap lw_cleanup EXIT
+
+# Everything twice: READs into a buffer (the default), then spliced (LWSMB_SPLICE_READS=1).
+for splice in 0 1; do
+export LWSMB_SPLICE_READS=$splice
 lw_start_server "$lwserver"
+echo "-- LWSMB_SPLICE_READS=$splice"
 
 work=$LW_TMP/client
 mkdir -p "$work"
@@ -50,4 +55,6 @@ cmp "$work/big.bin" "$work/one.back" || lw_fail "parallel plain get returned oth
 cmp "$work/big.bin" "$work/two.back" || lw_fail "parallel encrypted get returned other data"
 echo "ok parallel"
 lw_alive
+lw_cleanup
+done
 echo "datapath interop: all passed"

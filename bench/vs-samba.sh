@@ -4,9 +4,12 @@
 # a table per mode (median of each, ratio A/B = lwserver/Samba). Then smbclient, a second and
 # independent client, puts and gets a file from both (bench/vs-samba-getput.sh).
 #   bench/vs-samba.sh [--quick] [--file-size SIZE] [--rounds N] [--json-dir DIR] [--no-getput]
+#                     [--workloads "W1 W2"] [--modes "plain sign seal"] [--no-iperf]
 #                     [--build DIR] [-- EXTRA LWBENCH ARGS...]
 # --quick: tiny sizes, one round (a smoke run, figures mean nothing). Default: 1G sequential
-# files, 3 rounds. Needs root (it adds a throwaway user), smbd, smbclient and a built tree.
+# files, 3 rounds, every workload and mode. Needs root (it adds a throwaway user), smbd,
+# smbclient and a built tree. When iperf3 is installed it first measures what one TCP stream
+# moves over loopback (the ceiling for seqread), unless --no-iperf.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
@@ -15,6 +18,9 @@ file_size=1G
 rounds=3
 json_dir=
 getput=1
+iperf=1
+workloads=all
+modes="plain sign seal"
 extra=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -23,9 +29,12 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift ;;
     --json-dir) json_dir=$2; shift ;;
     --no-getput) getput=0 ;;
+    --no-iperf) iperf=0 ;;
+    --workloads) workloads=$2; shift ;;
+    --modes) modes=$2; shift ;;
     --build) build=$2; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "vs-samba.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -66,7 +75,23 @@ smb_start_samba "$LW_TMP/share"
 echo "lwserver (A) on port $LW_PORT, smbd (B) on port $SMB_PORT, sharing $LW_TMP/share"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-for mode in plain sign seal; do
+if [ "$iperf" = 1 ] && command -v iperf3 >/dev/null; then
+  # The loopback ceiling: one TCP stream, both ends on this machine, like the benchmarks below.
+  iperf_port=$(lw_free_port)
+  iperf3 -s -B 127.0.0.1 -p "$iperf_port" >/dev/null 2>&1 &
+  iperf_pid=$!
+  lw_wait_port "$iperf_port" || lw_fail "iperf3 -s did not listen"
+  iperf_secs=5
+  [ "$quick" = 1 ] && iperf_secs=1
+  echo
+  echo "== iperf3, one TCP stream over loopback, ${iperf_secs}s"
+  iperf3 -c 127.0.0.1 -p "$iperf_port" -t "$iperf_secs" -f m |
+    awk '/receiver/ { printf "iperf3 loopback: %.1f MB/s\n", $7 / 8 }'
+  kill "$iperf_pid" 2>/dev/null || true
+  wait "$iperf_pid" 2>/dev/null || true
+fi
+
+for mode in $modes; do
   flags=()
   [ "$mode" = sign ] && flags=(--sign)
   [ "$mode" = seal ] && flags=(--seal)
@@ -76,7 +101,7 @@ for mode in plain sign seal; do
   echo "== lwbench, $mode (A = lwserver, B = Samba smbd), $rounds rounds"
   "$lwbench" //127.0.0.1/share -U "$LW_USER%$LW_PASS" -p "$LW_PORT" \
     --vs //127.0.0.1/share -p2 "$SMB_PORT" --rounds "$rounds" "${flags[@]}" "${json[@]}" \
-    "${sizes[@]}" "${extra[@]}" all | grep -v '^round '
+    "${sizes[@]}" "${extra[@]}" $workloads | grep -v '^round '
   lw_alive
 done
 

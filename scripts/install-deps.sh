@@ -12,6 +12,8 @@ PACKAGES=(
   samba smbclient samba-common-bin samba-testsuite python3-impacket krb5-kdc krb5-admin-server krb5-user fio dbench
   # the mount tests (tests/interop/mount_test.sh) also run git on the mount
   git
+  # bench: the loopback ceiling the read figures are compared with
+  iperf3
 )
 
 missing=()

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <limits>
 #include <memory>
 
@@ -40,23 +41,40 @@ unsigned char* u8(std::span<std::byte> s) {
 }
 
 // One AEAD pass. On decrypt, tag is the expected tag; on encrypt it receives the computed one.
+// The fetched cipher, once per process: EVP_CIPHER_fetch walks the provider tables, which a
+// small message would otherwise pay for every time. Fetched ciphers are safe to share.
+const EVP_CIPHER* fetched(SmbCipher c) {
+  static const std::array<std::unique_ptr<EVP_CIPHER, Free>, 5> table = [] {
+    std::array<std::unique_ptr<EVP_CIPHER, Free>, 5> t;
+    for (uint16_t id = 1; id <= 4; ++id) {
+      t[id].reset(EVP_CIPHER_fetch(nullptr, evp_name(static_cast<SmbCipher>(id)), nullptr));
+    }
+    return t;
+  }();
+  return table[static_cast<uint16_t>(c)].get();
+}
+
+// One AEAD pass over the parts in order, as if they were one buffer. On decrypt, tag is the
+// expected tag; on encrypt it receives the computed one.
 NtStatus aead(bool encrypt, SmbCipher c, std::span<const std::byte> key,
               std::span<const std::byte> nonce, std::span<const std::byte> aad,
-              std::span<std::byte> data, EncryptionTag& tag) {
+              std::span<const std::span<std::byte>> parts, EncryptionTag& tag) {
+  size_t total = 0;
+  for (auto p : parts) total += p.size();
   if (!is_known_cipher(static_cast<uint16_t>(c)) || key.size() != cipher_key_size(c) ||
-      data.empty() || nonce.size() != cipher_nonce_size(c) ||
-      data.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      total == 0 || nonce.size() != cipher_nonce_size(c) ||
+      total > static_cast<size_t>(std::numeric_limits<int>::max()) ||
       aad.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return NtStatus::InvalidParameter;
   }
-  std::unique_ptr<EVP_CIPHER, Free> cipher(EVP_CIPHER_fetch(nullptr, evp_name(c), nullptr));
+  const EVP_CIPHER* cipher = fetched(c);
   if (!cipher) return NtStatus::NotSupported;
   std::unique_ptr<EVP_CIPHER_CTX, Free> ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return NtStatus::NoMemory;
   const int enc = encrypt ? 1 : 0;
   const bool ccm = is_ccm(c);
   // Cipher first, then nonce and tag lengths, then key and nonce (the order CCM requires).
-  if (EVP_CipherInit_ex2(ctx.get(), cipher.get(), nullptr, nullptr, enc, nullptr) != 1 ||
+  if (EVP_CipherInit_ex2(ctx.get(), cipher, nullptr, nullptr, enc, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(nonce.size()),
                           nullptr) != 1) {
     return NtStatus::InternalError;
@@ -70,8 +88,7 @@ NtStatus aead(bool encrypt, SmbCipher c, std::span<const std::byte> key,
   }
   int outl = 0;
   // CCM needs the total length before any AAD.
-  if (ccm &&
-      EVP_CipherUpdate(ctx.get(), nullptr, &outl, nullptr, static_cast<int>(data.size())) != 1) {
+  if (ccm && EVP_CipherUpdate(ctx.get(), nullptr, &outl, nullptr, static_cast<int>(total)) != 1) {
     return NtStatus::InternalError;
   }
   if (!aad.empty() &&
@@ -82,10 +99,15 @@ NtStatus aead(bool encrypt, SmbCipher c, std::span<const std::byte> key,
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, 16, tag.data()) != 1) {
     return NtStatus::InternalError;
   }
-  // CCM verifies the tag in this update.
-  if (EVP_CipherUpdate(ctx.get(), u8(data), &outl, u8(std::span<const std::byte>(data)),
-                       static_cast<int>(data.size())) != 1) {
-    return encrypt ? NtStatus::InternalError : NtStatus::AccessDenied;
+  // CCM takes the whole message in one update (and verifies the tag there): parts are only
+  // for GCM, which streams.
+  if (ccm && parts.size() != 1) return NtStatus::InvalidParameter;
+  for (auto data : parts) {
+    if (data.empty()) continue;
+    if (EVP_CipherUpdate(ctx.get(), u8(data), &outl, u8(std::span<const std::byte>(data)),
+                         static_cast<int>(data.size())) != 1) {
+      return encrypt ? NtStatus::InternalError : NtStatus::AccessDenied;
+    }
   }
   if (!ccm) {
     unsigned char final_block[16];
@@ -116,8 +138,15 @@ size_t cipher_nonce_size(SmbCipher c) {
 Result<EncryptionTag> smb_encrypt(SmbCipher c, std::span<const std::byte> key,
                                   std::span<const std::byte> nonce, std::span<const std::byte> aad,
                                   std::span<std::byte> data) {
+  return smb_encrypt_parts(c, key, nonce, aad, std::span<const std::span<std::byte>>(&data, 1));
+}
+
+Result<EncryptionTag> smb_encrypt_parts(SmbCipher c, std::span<const std::byte> key,
+                                        std::span<const std::byte> nonce,
+                                        std::span<const std::byte> aad,
+                                        std::span<const std::span<std::byte>> parts) {
   EncryptionTag tag{};
-  NtStatus st = aead(true, c, key, nonce, aad, data, tag);
+  NtStatus st = aead(true, c, key, nonce, aad, parts, tag);
   if (st != NtStatus::Success) return st;
   return tag;
 }
@@ -126,7 +155,7 @@ NtStatus smb_decrypt(SmbCipher c, std::span<const std::byte> key, std::span<cons
                      std::span<const std::byte> aad, std::span<std::byte> data,
                      const EncryptionTag& tag) {
   EncryptionTag expected = tag;
-  return aead(false, c, key, nonce, aad, data, expected);
+  return aead(false, c, key, nonce, aad, std::span<const std::span<std::byte>>(&data, 1), expected);
 }
 
 }  // namespace lwsmb::auth

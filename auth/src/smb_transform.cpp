@@ -31,15 +31,16 @@ Result<smb2::TransformHeader> checked_header(std::span<const std::byte> frame) {
 
 }  // namespace
 
-Result<std::vector<std::byte>> seal_message(SmbCipher cipher, std::span<const std::byte> key,
-                                            uint64_t session_id, std::span<const std::byte> plain,
-                                            size_t headroom) {
+NtStatus seal_in_place(SmbCipher cipher, std::span<const std::byte> key, uint64_t session_id,
+                       std::span<std::byte> buf, std::span<std::byte> more) {
+  if (buf.size() < smb2::kTransformHeaderSize) return NtStatus::InvalidParameter;
+  const size_t plain_size = buf.size() - smb2::kTransformHeaderSize + more.size();
   if (!is_known_cipher(static_cast<uint16_t>(cipher)) || key.size() != cipher_key_size(cipher) ||
-      plain.empty() || plain.size() > UINT32_MAX) {
+      plain_size == 0 || plain_size > UINT32_MAX) {
     return NtStatus::InvalidParameter;
   }
   smb2::TransformHeader th;
-  th.original_message_size = static_cast<uint32_t>(plain.size());
+  th.original_message_size = static_cast<uint32_t>(plain_size);
   th.flags = smb2::transform_flag::kEncrypted;
   th.session_id = session_id;
   const size_t nonce_len = cipher_nonce_size(cipher);
@@ -47,16 +48,26 @@ Result<std::vector<std::byte>> seal_message(SmbCipher cipher, std::span<const st
       1) {
     return NtStatus::InternalError;
   }
-  std::vector<std::byte> buf(headroom + smb2::kTransformHeaderSize + plain.size());
-  const auto out = std::span(buf).subspan(headroom);
-  std::copy(plain.begin(), plain.end(), out.begin() + smb2::kTransformHeaderSize);
-  smb2::encode_transform_header(th, out);
+  smb2::encode_transform_header(th, buf);
   const auto aad =
-      std::span<const std::byte>(out).subspan(kAadOffset, smb2::kTransformHeaderSize - kAadOffset);
-  auto tag = smb_encrypt(cipher, key, std::span(th.nonce).first(nonce_len), aad,
-                         out.subspan(smb2::kTransformHeaderSize));
+      std::span<const std::byte>(buf).subspan(kAadOffset, smb2::kTransformHeaderSize - kAadOffset);
+  const std::span<std::byte> parts[2] = {buf.subspan(smb2::kTransformHeaderSize), more};
+  auto tag = smb_encrypt_parts(cipher, key, std::span(th.nonce).first(nonce_len), aad,
+                               std::span(parts, more.empty() ? 1 : 2));
   if (!tag) return tag.status();
-  std::copy(tag->begin(), tag->end(), out.begin() + kSignatureOffset);
+  std::copy(tag->begin(), tag->end(), buf.begin() + kSignatureOffset);
+  return NtStatus::Success;
+}
+
+Result<std::vector<std::byte>> seal_message(SmbCipher cipher, std::span<const std::byte> key,
+                                            uint64_t session_id, std::span<const std::byte> plain,
+                                            size_t headroom) {
+  if (plain.empty()) return NtStatus::InvalidParameter;
+  std::vector<std::byte> buf(headroom + smb2::kTransformHeaderSize + plain.size());
+  std::copy(plain.begin(), plain.end(),
+            buf.begin() + static_cast<std::ptrdiff_t>(headroom + smb2::kTransformHeaderSize));
+  NtStatus st = seal_in_place(cipher, key, session_id, std::span(buf).subspan(headroom));
+  if (st != NtStatus::Success) return st;
   return buf;
 }
 

@@ -28,19 +28,23 @@ void PvfsDriver::read(const IrpPtr& irp, PvfsCcb& ccb) {
   if (!ccb.has(access::kReadData | access::kExecute)) {
     return (void)irp->complete(NtStatus::AccessDenied);
   }
+  const bool splice = args.splice_pipe >= 0;
+  const uint64_t length = splice ? args.splice_length : args.buffer.size();
   // MS-FSA 2.1.5.2: a negative offset, or a range that ends past 2^63 - 1, is invalid (even
   // for an empty read).
-  if (args.offset > kMaxOffset || args.buffer.size() > kMaxOffset - args.offset) {
+  if (args.offset > kMaxOffset || length > kMaxOffset - args.offset) {
     return (void)irp->complete(NtStatus::InvalidParameter);
   }
-  if (args.buffer.empty()) return (void)irp->complete(NtStatus::Success, 0);
-  NtStatus st = locks_.check_io(ccb.key, ccb.token, args.offset, args.buffer.size(), false);
+  if (length == 0) return (void)irp->complete(NtStatus::Success, 0);
+  NtStatus st = locks_.check_io(ccb.key, ccb.token, args.offset, length, false);
   if (st != NtStatus::Success) return (void)irp->complete(st);
   irp->mark_pending();
   auto fd = ccb.fd;  // kept alive until the ring is done with it
   const uint64_t offset = args.offset;
-  irp->file().loop().read(fd->get(), args.buffer, offset, [irp, fd, offset](int res) {
-    if (res < 0) {
+  auto done = [irp, fd, offset, splice](int res) {
+    if (splice && (res == -EINVAL || res == -ENOSYS || res == -EOPNOTSUPP)) {
+      irp->complete(NtStatus::NotSupported);  // a file system without splice: read instead
+    } else if (res < 0) {
       irp->complete(io_status(res));
     } else if (res == 0) {
       irp->complete(NtStatus::EndOfFile);  // MS-FSA 2.1.5.2: offset at or past EOF
@@ -52,7 +56,18 @@ void PvfsDriver::read(const IrpPtr& irp, PvfsCcb& ccb) {
       }
       irp->complete(NtStatus::Success, static_cast<uint64_t>(res));
     }
-  });
+  };
+  if (splice) {
+    const int pipe = args.splice_pipe;
+    const auto len = static_cast<unsigned>(length);
+    irp->file().loop().submit(
+        [fd, offset, pipe, len](io_uring_sqe* sqe) {
+          io_uring_prep_splice(sqe, fd->get(), static_cast<int64_t>(offset), pipe, -1, len, 0);
+        },
+        std::move(done));
+    return;
+  }
+  irp->file().loop().read(fd->get(), args.buffer, offset, std::move(done));
 }
 
 void PvfsDriver::write(const IrpPtr& irp, PvfsCcb& ccb) {

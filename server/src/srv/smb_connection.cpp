@@ -1,10 +1,12 @@
 #include "srv/smb_connection.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 
+#include "lwsmb/auth/smb_encryption.hpp"
 #include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/smb2_session.hpp"
 #include "srv/srv_async.hpp"
@@ -23,13 +25,19 @@ namespace {
 // The largest transport message accepted: an 8 MiB write plus headers (MS-SMB2 3.3.5.2:
 // the server may disconnect on a message beyond its maximum sizes).
 constexpr uint32_t kMaxMessage = 8 * 1024 * 1024 + 64 * 1024;
-constexpr size_t kRecvChunk = 256 * 1024;
-// A connection starts with a small receive buffer: most connections sit idle or send small
-// requests, and a thousand idle clients must not cost a thousand large buffers. It grows when a
-// large message (a WRITE) or a burst of requests arrives, and keeps that size afterwards.
+// rbuf_: what one recv takes when no large frame is under way; a frame that does not fit is
+// received into its own buffer. A connection starts with a small rbuf_: most connections sit
+// idle or send small requests, and a thousand idle clients must not cost a thousand large
+// buffers. It grows (up to kRecvChunk) when a burst of requests arrives.
+constexpr size_t kRecvChunk = 64 * 1024;
 constexpr size_t kRecvInitial = 16 * 1024;
 // Credits a client may hold at once (MS-SMB2 3.3.1.2 leaves the number to the server).
 constexpr uint64_t kMaxCredits = 8192;
+
+static_assert(SmbConnection::kResponseHeadroom ==
+              smb2::kTransportHeaderSize + smb2::kTransformHeaderSize);
+// Responses of a compound chain are 8-byte aligned relative to out[0].
+static_assert(SmbConnection::kResponseHeadroom % 8 == 0);
 
 bool is_failure_without_body(NtStatus st) {
   return !nt_success(st) && st != NtStatus::MoreProcessingRequired &&
@@ -60,11 +68,17 @@ void SmbConnection::close() {
 
 void SmbConnection::post_recv() {
   if (closed_) return;
-  if (rbuf_.size() - rlen_ < kRecvInitial / 4) {
-    rbuf_.resize(std::max(rbuf_.size() * 2, kRecvInitial));
-  }
   auto self = shared_from_this();
-  loop_.recv(fd_.get(), std::span(rbuf_).subspan(rlen_), [self](int res) { self->on_recv(res); });
+  std::span<std::byte> into;
+  if (!big_.empty()) {
+    into = big_.span().subspan(big_have_);
+  } else {
+    if (rbuf_.size() - rlen_ < kRecvInitial / 4 && rbuf_.size() < kRecvChunk) {
+      rbuf_.resize(std::min(std::max(rbuf_.size() * 2, kRecvInitial), kRecvChunk));
+    }
+    into = std::span(rbuf_).subspan(rlen_);
+  }
+  loop_.recv(fd_.get(), into, [self](int res) { self->on_recv(res); });
 }
 
 void SmbConnection::on_recv(int res) {
@@ -72,6 +86,17 @@ void SmbConnection::on_recv(int res) {
   if (res <= 0) {
     if (res < 0 && res != -ECONNRESET) log::debug("connection ", id_, ": recv: ", -res);
     close();
+    return;
+  }
+  if (!big_.empty()) {
+    big_have_ += static_cast<size_t>(res);
+    if (big_have_ == big_.size()) {
+      big_have_ = 0;
+      spawn(process_frame(std::move(big_)));
+      big_ = IoBuffer();
+      if (closed_) return;
+    }
+    post_recv();
     return;
   }
   rlen_ += static_cast<size_t>(res);
@@ -83,14 +108,22 @@ void SmbConnection::on_recv(int res) {
       close();
       return;
     }
-    size_t need = smb2::kTransportHeaderSize + *len;
-    if (rlen_ - pos < need) {
-      if (rbuf_.size() < need) rbuf_.resize(need + kRecvChunk);
+    const size_t have = rlen_ - pos - smb2::kTransportHeaderSize;
+    const auto* first = rbuf_.data() + pos + smb2::kTransportHeaderSize;
+    if (have < *len) {
+      // The rest of a frame larger than what rbuf_ holds (a large WRITE) goes straight into
+      // the buffer it is processed from: rbuf_ never grows and the payload is not moved.
+      if (smb2::kTransportHeaderSize + *len > rbuf_.size()) {
+        big_ = IoBuffer(*len);
+        std::copy(first, first + have, big_.data());
+        big_have_ = have;
+        pos = rlen_;
+      }
       break;
     }
-    auto first = rbuf_.begin() + static_cast<std::ptrdiff_t>(pos + smb2::kTransportHeaderSize);
-    std::vector<std::byte> frame(first, first + static_cast<std::ptrdiff_t>(*len));
-    pos += need;
+    IoBuffer frame(*len);
+    std::copy(first, first + *len, frame.data());
+    pos += smb2::kTransportHeaderSize + *len;
     spawn(process_frame(std::move(frame)));
     if (closed_) return;
   }
@@ -101,12 +134,6 @@ void SmbConnection::on_recv(int res) {
   post_recv();
 }
 
-namespace {
-// Messages up to this size get the Direct TCP header prepended (one send); larger ones send it
-// separately rather than moving the whole message.
-constexpr size_t kInlineFrameLimit = 64 * 1024;
-}  // namespace
-
 void SmbConnection::send_message(std::vector<std::byte> smb_message) {
   if (closed_) return;
   std::array<std::byte, 4> th{};
@@ -114,25 +141,22 @@ void SmbConnection::send_message(std::vector<std::byte> smb_message) {
     close();
     return;
   }
-  // A large message (a READ response) is not moved to make room for the 4-byte header: the
-  // header goes out as its own queue entry, in order.
-  if (smb_message.size() > kInlineFrameLimit) {
-    sendq_.emplace_back(th.begin(), th.end());
-  } else {
-    smb_message.insert(smb_message.begin(), th.begin(), th.end());
-  }
-  sendq_.push_back(std::move(smb_message));
+  smb_message.insert(smb_message.begin(), th.begin(), th.end());
+  sendq_.push_back({std::move(smb_message), 0, IoBuffer(), 0, SpliceTail()});
   pump_send();
 }
 
-void SmbConnection::send_framed(std::vector<std::byte> framed) {
+void SmbConnection::send_framed(std::vector<std::byte> framed, size_t at, IoBuffer tail,
+                                SpliceTail splice) {
   if (closed_) return;
-  if (framed.size() < 4 || !smb2::encode_transport_header(static_cast<uint32_t>(framed.size() - 4),
-                                                          std::span(framed).first<4>())) {
+  const size_t total = framed.size() - std::min(at, framed.size()) + tail.size() + splice.length;
+  if (at > framed.size() || total < 4 || total - 4 > UINT32_MAX ||
+      !smb2::encode_transport_header(static_cast<uint32_t>(total - 4),
+                                     std::span(framed).subspan(at).first<4>())) {
     close();
     return;
   }
-  sendq_.push_back(std::move(framed));
+  sendq_.push_back({std::move(framed), at, std::move(tail), 0, std::move(splice)});
   pump_send();
 }
 
@@ -141,20 +165,65 @@ void SmbConnection::pump_send() {
   sending_ = true;
   auto self = shared_from_this();
   auto& front = sendq_.front();
-  loop_.send(fd_.get(), std::span<const std::byte>(front).subspan(send_offset_), [self](int res) {
+  const auto head = std::span<const std::byte>(front.head).subspan(front.pos);
+  const bool tail_left = front.tail_pos < front.tail.size();
+  const bool splicing = head.empty() && !tail_left && front.splice.length > 0;
+  auto done = [self, splicing](int res) {
     self->sending_ = false;
     if (self->closed_) return;
     if (res <= 0) {
       self->close();
       return;
     }
-    self->send_offset_ += static_cast<size_t>(res);
-    if (self->send_offset_ >= self->sendq_.front().size()) {
+    auto& item = self->sendq_.front();
+    size_t n = static_cast<size_t>(res);
+    if (splicing) {
+      item.splice.length -= std::min(n, item.splice.length);
+    } else {
+      const size_t from_head = std::min(n, item.head.size() - item.pos);
+      item.pos += from_head;
+      item.tail_pos += n - from_head;
+    }
+    if (item.pos >= item.head.size() && item.tail_pos >= item.tail.size() &&
+        item.splice.length == 0) {
+      return_splice_pipe(std::move(item.splice.pipe), true);
       self->sendq_.pop_front();
-      self->send_offset_ = 0;
     }
     self->pump_send();
-  });
+  };
+  const int fd = fd_.get();
+  if (splicing) {
+    // The READ data: page references from the pipe into the socket, no copy.
+    const int from = front.splice.pipe->read_end.get();
+    const auto len = static_cast<unsigned>(std::min<size_t>(front.splice.length, 0x7ffff000u));
+    loop_.submit(
+        [from, fd, len](io_uring_sqe* sqe) { io_uring_prep_splice(sqe, from, -1, fd, -1, len, 0); },
+        std::move(done));
+    return;
+  }
+  // More of the message follows from a pipe: let TCP hold the header for it.
+  const int flags = MSG_NOSIGNAL | (front.splice.length > 0 ? MSG_MORE : 0);
+  if (!tail_left) {
+    loop_.submit(
+        [fd, head, flags](io_uring_sqe* sqe) {
+          io_uring_prep_send(sqe, fd, head.data(), head.size(), flags);
+        },
+        std::move(done));
+    return;
+  }
+  // Header and READ data in one sendmsg: one system call, one TCP push.
+  const auto tail = front.tail.span().subspan(front.tail_pos);
+  int n = 0;
+  if (!head.empty()) {
+    send_iov_[n++] = {const_cast<std::byte*>(head.data()), head.size()};
+  }
+  send_iov_[n++] = {tail.data(), tail.size()};
+  send_msg_ = {};
+  send_msg_.msg_iov = send_iov_;
+  send_msg_.msg_iovlen = static_cast<size_t>(n);
+  loop_.submit(
+      [this, fd, flags](io_uring_sqe* sqe) { io_uring_prep_sendmsg(sqe, fd, &send_msg_, flags); },
+      std::move(done));
 }
 
 namespace {
@@ -262,7 +331,7 @@ uint16_t grant_response_credits(ConnectionState& st, uint16_t requested, uint16_
   return grant_credits(st, requested, charge);
 }
 
-Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
+Task<void> SmbConnection::process_frame(IoBuffer frame) {
   auto self = shared_from_this();  // the connection outlives every request it runs
   const auto kind = smb2::classify_protocol(frame);
   if (kind == smb2::ProtocolKind::Smb1) {
@@ -308,7 +377,11 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
   };
   std::vector<Signing> to_sign;
   std::vector<size_t> starts;
-  std::vector<std::byte> out;
+  // The response is built after room for its framing (see kResponseHeadroom); a READ may leave
+  // its data in `tail` rather than in out.
+  std::vector<std::byte> out(kResponseHeadroom);
+  IoBuffer tail;
+  SpliceTail splice;
   ChainState chain;
   for (auto m : *msgs) {
     if (closed_) co_return;
@@ -331,7 +404,7 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
       close();
       co_return;
     }
-    const size_t start = starts.empty() ? 0 : smb2::chain_next(out, starts.back());
+    const size_t start = starts.empty() ? kResponseHeadroom : smb2::chain_next(out, starts.back());
     starts.push_back(start);
     out.resize(start + smb2::kHeaderSize);
 
@@ -350,6 +423,8 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
     req.tree_id = related ? chain.tree_id : h->tree_id;
     req.response_session_id = req.session_id;
     req.encrypted = encrypted ? &*encrypted : nullptr;
+    req.tail_ptr = msgs->size() == 1 ? &tail : nullptr;
+    req.splice_tail = msgs->size() == 1 && !encrypted ? &splice : nullptr;
 
     NtStatus st = NtStatus::Success;
     Session* s = nullptr;
@@ -443,7 +518,33 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
       req.after_response(std::span(out).subspan(start));
     }
   }
-  if (out.empty()) co_return;
+  if (starts.empty()) co_return;
+  if (splice.length > 0 && !to_sign.empty()) {
+    // Not made for a signed response (the READ handler checks); should one get here, the data
+    // comes out of the pipe into the message.
+    const size_t at = out.size();
+    out.resize(at + splice.length);
+    size_t got = 0;
+    while (got < splice.length) {
+      ssize_t n = ::read(splice.pipe->read_end.get(), out.data() + at + got, splice.length - got);
+      if (n <= 0) {
+        close();
+        co_return;
+      }
+      got += static_cast<size_t>(n);
+    }
+    return_splice_pipe(std::move(splice.pipe), true);
+    splice.length = 0;
+  }
+  // A tail that has to be signed with the message, or sealed by a cipher that takes the message
+  // in one piece (CCM), joins it.
+  if (!tail.empty() &&
+      (!to_sign.empty() ||
+       (encrypted && encrypted->cipher != static_cast<uint16_t>(auth::SmbCipher::Aes128Gcm) &&
+        encrypted->cipher != static_cast<uint16_t>(auth::SmbCipher::Aes256Gcm)))) {
+    out.insert(out.end(), tail.data(), tail.data() + tail.size());
+    tail = IoBuffer();
+  }
   // MS-SMB2 3.3.4.1.3: every response of a compound chain starts 8-byte aligned; Windows pads
   // the last one too (smbtorture compound.compound-padding), so it is signed with its padding.
   if (starts.size() > 1) out.resize((out.size() + 7) & ~size_t{7}, std::byte{0});
@@ -453,15 +554,15 @@ Task<void> SmbConnection::process_frame(std::vector<std::byte> frame) {
     (void)auth::sign_message(std::span(out).subspan(sgn.start, end - sgn.start), sgn.key, sgn.alg);
   }
   if (encrypted) {
-    auto sealed = encrypt_response(*encrypted, out, 4);
-    if (!sealed) {
+    // Sealed where it lies: the transform header goes into the headroom.
+    if (!encrypt_response_in_place(*encrypted, std::span(out).subspan(4), tail.span())) {
       close();
       co_return;
     }
-    send_framed(std::move(*sealed));
+    send_framed(std::move(out), 0, std::move(tail));
     co_return;
   }
-  send_message(std::move(out));
+  send_framed(std::move(out), kResponseHeadroom - 4, std::move(tail), std::move(splice));
 }
 
 }  // namespace lwsmb::server

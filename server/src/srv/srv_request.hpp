@@ -10,7 +10,9 @@
 
 #include "lwsmb/iocore/task.hpp"
 #include "lwsmb/proto/smb2_header.hpp"
+#include "srv/io_buffer.hpp"
 #include "srv/smb_state.hpp"
+#include "srv/splice_pipe.hpp"
 
 namespace lwsmb::server {
 
@@ -45,6 +47,11 @@ struct SmbRequest {
   std::vector<std::byte>* out_ptr = nullptr;
   size_t msg_start = 0;
   std::vector<std::byte>& out() { return *out_ptr; }
+  // Where a READ may leave its data instead of appending it to out(): the response's last bytes,
+  // sent (and sealed) from where they lie. Null when not allowed (a compound chain).
+  IoBuffer* tail_ptr = nullptr;
+  // Or in a pipe, spliced on into the socket: a plain (unsigned, unencrypted) single READ.
+  SpliceTail* splice_tail = nullptr;
   // Runs with the finished response message (before signing): the 3.1.1 preauth hash.
   std::function<void(std::span<const std::byte>)> after_response_hook;
   void after_response(std::span<const std::byte> response) {

@@ -32,4 +32,11 @@ std::optional<std::vector<std::byte>> encrypt_response(const DecryptedRequest& r
   return std::move(*sealed);
 }
 
+bool encrypt_response_in_place(const DecryptedRequest& req, std::span<std::byte> buf,
+                               std::span<std::byte> more) {
+  if (req.response_key.empty()) return false;
+  return auth::seal_in_place(static_cast<auth::SmbCipher>(req.cipher), req.response_key,
+                             req.session_id, buf, more) == NtStatus::Success;
+}
+
 }  // namespace lwsmb::server

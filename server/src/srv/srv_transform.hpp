@@ -33,4 +33,10 @@ std::optional<std::vector<std::byte>> encrypt_response(const DecryptedRequest& r
                                                        std::span<const std::byte> plain,
                                                        size_t headroom = 0);
 
+// Seals a response where it lies: buf is 52 bytes of room for the transform header, then the
+// response; `more` (may be empty) is the rest of it held elsewhere, which needs a GCM cipher.
+// False when the cipher fails (the connection then ends).
+bool encrypt_response_in_place(const DecryptedRequest& req, std::span<std::byte> buf,
+                               std::span<std::byte> more = {});
+
 }  // namespace lwsmb::server

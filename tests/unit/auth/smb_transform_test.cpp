@@ -119,5 +119,46 @@ TEST(SmbTransformMalformed, TruncatedOversizedAndGarbage) {
   }
 }
 
+// seal_in_place over a message in two pieces (a response header and its READ data apart) gives
+// a transform message that opens to the joined message; CCM takes one piece only.
+TEST(SmbTransformInPlace, TwoPiecesOpenAsOne) {
+  for (SmbCipher c : {SmbCipher::Aes128Gcm, SmbCipher::Aes256Gcm}) {
+    const Bytes key(cipher_key_size(c), std::byte{0x5a});
+    const Bytes message = smb2_message(70000);
+    const size_t split = 80;  // header + READ response fixed part
+    Bytes head(52 + split);
+    std::copy(message.begin(), message.begin() + split, head.begin() + 52);
+    Bytes data(message.begin() + split, message.end());
+    ASSERT_EQ(seal_in_place(c, key, 99, head, data), NtStatus::Success);
+    EXPECT_NE(Bytes(head.begin() + 52, head.end()),
+              Bytes(message.begin(), message.begin() + split));
+    Bytes frame(head.size() + data.size());
+    std::copy(head.begin(), head.end(), frame.begin());
+    std::copy(data.begin(), data.end(), frame.begin() + static_cast<std::ptrdiff_t>(head.size()));
+    auto sid = transform_session_id(frame);
+    ASSERT_TRUE(sid);
+    EXPECT_EQ(*sid, 99u);
+    auto opened = open_message(c, key, frame);
+    ASSERT_TRUE(opened) << static_cast<int>(c);
+    EXPECT_EQ(*opened, message);
+    // One piece in place is the same as seal_message.
+    Bytes whole(52 + message.size());
+    std::copy(message.begin(), message.end(), whole.begin() + 52);
+    ASSERT_EQ(seal_in_place(c, key, 99, whole), NtStatus::Success);
+    auto opened_whole = open_message(c, key, whole);
+    ASSERT_TRUE(opened_whole);
+    EXPECT_EQ(*opened_whole, message);
+  }
+  const Bytes key(16, std::byte{1});
+  Bytes head(52 + 64);
+  Bytes data(100);
+  EXPECT_EQ(seal_in_place(SmbCipher::Aes128Ccm, key, 1, head, data), NtStatus::InvalidParameter);
+  Bytes short_room(51);  // less than a transform header
+  EXPECT_EQ(seal_in_place(SmbCipher::Aes128Gcm, key, 1, short_room), NtStatus::InvalidParameter);
+  Bytes nothing(52);  // a header and no message
+  EXPECT_EQ(seal_in_place(SmbCipher::Aes128Gcm, key, 1, nothing), NtStatus::InvalidParameter);
+  EXPECT_EQ(seal_in_place(SmbCipher::Aes128Gcm, Bytes(5), 1, head), NtStatus::InvalidParameter);
+}
+
 }  // namespace
 }  // namespace lwsmb::auth

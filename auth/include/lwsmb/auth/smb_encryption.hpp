@@ -34,6 +34,13 @@ Result<EncryptionTag> smb_encrypt(SmbCipher c, std::span<const std::byte> key,
                                   std::span<const std::byte> nonce, std::span<const std::byte> aad,
                                   std::span<std::byte> data);
 
+// The same over a message held in several pieces (a response header and its READ data), as if
+// they were one buffer: GCM only (CCM needs one piece; STATUS_INVALID_PARAMETER otherwise).
+Result<EncryptionTag> smb_encrypt_parts(SmbCipher c, std::span<const std::byte> key,
+                                        std::span<const std::byte> nonce,
+                                        std::span<const std::byte> aad,
+                                        std::span<const std::span<std::byte>> parts);
+
 // Decrypts data in place; STATUS_ACCESS_DENIED when the tag does not verify (data is then
 // garbage and must be dropped).
 NtStatus smb_decrypt(SmbCipher c, std::span<const std::byte> key, std::span<const std::byte> nonce,

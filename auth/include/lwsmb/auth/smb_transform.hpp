@@ -23,6 +23,12 @@ Result<std::vector<std::byte>> seal_message(SmbCipher cipher, std::span<const st
                                             uint64_t session_id, std::span<const std::byte> plain,
                                             size_t headroom = 0);
 
+// The same without a copy: buf is kTransformHeaderSize bytes of room for the transform header
+// followed by the start of the message, `more` the rest of it (or empty; two pieces need a GCM
+// cipher). Both are encrypted where they are and the header is written into the room.
+NtStatus seal_in_place(SmbCipher cipher, std::span<const std::byte> key, uint64_t session_id,
+                       std::span<std::byte> buf, std::span<std::byte> more = {});
+
 // The SessionId of a transform message, to pick the key with; STATUS_INVALID_PARAMETER when the
 // frame is not a well-formed transform message (short, wrong ProtocolId, flags not 1, or
 // OriginalMessageSize not the size of what follows or below an SMB2 header).

@@ -115,6 +115,12 @@ struct ReadArgs {
   std::span<std::byte> buffer;  // owned by the caller until completion
   uint64_t offset = 0;
   uint32_t key = 0;  // byte-range lock key
+  // Zero-copy form (the talk's ZCT read): when splice_pipe is a pipe's write end, up to
+  // splice_length bytes of the file are spliced into it (page references, no copy) instead of
+  // copied into buffer; information is the count moved. A driver that cannot completes with
+  // STATUS_NOT_SUPPORTED without touching the pipe, and the caller reads into a buffer.
+  int splice_pipe = -1;
+  uint32_t splice_length = 0;
 };
 
 struct WriteArgs {

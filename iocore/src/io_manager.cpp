@@ -162,7 +162,13 @@ IrpPtr IoManager::create_file(CreateArgs args, CreateCompletion done) {
     irp->complete(NtStatus::ObjectPathNotFound);
     return irp;
   }
-  auto file = std::make_shared<FileObject>(*driver, next_loop(), args.path);
+  // A file opened from a loop thread (a server connection) stays on that loop: its IRPs then
+  // complete where they were issued, with no hand-off to another thread and back.
+  EventLoop* home = nullptr;
+  for (const auto& loop : loops_) {
+    if (loop->in_loop_thread()) home = loop.get();
+  }
+  auto file = std::make_shared<FileObject>(*driver, home ? *home : next_loop(), args.path);
   args.path = std::move(rest);
   auto irp = std::make_shared<Irp>(std::move(args), std::move(file),
                                    [this, done = std::move(done)](Irp& irp) {

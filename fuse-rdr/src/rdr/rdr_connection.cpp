@@ -734,6 +734,23 @@ void RdrConnection::on_message(const IncomingMessage& m, std::vector<std::byte>*
   finish(w);
 }
 
+void RdrConnection::fail_in_flight(NtStatus why, bool lost) {
+  auto pending = std::move(pending_);
+  pending_.clear();
+  for (auto& [id, w] : pending) {
+    w->reply.status = why;
+    w->reply.lost = lost;
+    finish(w);
+  }
+  auto waiters = std::move(credit_waiters_);
+  credit_waiters_.clear();
+  for (auto* w : waiters) {
+    w->message_id.reset();
+    auto h = w->h;
+    loop_.post([h] { h.resume(); });
+  }
+}
+
 void RdrConnection::close(NtStatus why) {
   if (dead_) return;
   dead_status_ = why;
@@ -745,19 +762,7 @@ void RdrConnection::close(NtStatus why) {
   if (attempt_timer_) loop_.cancel_op(attempt_timer_);
   reconnecting_ = false;
   if (reconnect_ev_) reconnect_ev_->set(why);
-  auto pending = std::move(pending_);
-  pending_.clear();
-  for (auto& [id, w] : pending) {
-    w->reply.status = why;
-    finish(w);
-  }
-  auto waiters = std::move(credit_waiters_);
-  credit_waiters_.clear();
-  for (auto* w : waiters) {
-    w->message_id.reset();
-    auto h = w->h;
-    loop_.post([h] { h.resume(); });
-  }
+  fail_in_flight(why, false);
   ready_.set(why);
   for (auto& [name, t] : trees_) t->ready.set(why);
   leases_.creates_settled();  // breaks waiting for a CREATE give up

@@ -223,6 +223,9 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   void on_message(const IncomingMessage& m, std::vector<std::byte>* whole_frame, bool encrypted);
   void wake_credit_waiters();
   void finish(Waiter* w);
+  // Answers every request in flight with `why` (`lost`: the link went, a reconnect may send it
+  // again) and wakes the requests waiting for credits, which then find no message id.
+  void fail_in_flight(NtStatus why, bool lost);
 
   EventLoop& loop_;
   std::string server_;

@@ -298,6 +298,24 @@ Task<bool> RdrLeaseTable::wait_for_create(const std::shared_ptr<RdrConnection>& 
   co_return true;
 }
 
+namespace {
+
+// Sends an OPLOCK_BREAK acknowledgment (lease or oplock form) and logs a failure.
+template <class Ack>
+Task<void> send_break_ack(std::shared_ptr<RdrConnection> conn, std::shared_ptr<RdrTree> tree,
+                          Ack ack, const char* what) {
+  smb2::Header h;
+  h.command = smb2::Command::OplockBreak;
+  std::vector<std::byte> msg;
+  if (smb2::append_message(h, ack, msg) != NtStatus::Success) co_return;
+  auto reply = co_await conn->call(std::move(msg), 1, tree.get());
+  if (!nt_success(reply.status)) {
+    log::debug("rdr: ", conn->server(), ": ", what, ": ", ntstatus_name(reply.status));
+  }
+}
+
+}  // namespace
+
 Task<void> RdrLeaseTable::handle_lease_break(std::shared_ptr<RdrConnection> conn,
                                              smb2::LeaseBreakNotification n) {
   auto it = by_key_.find(n.lease_key);
@@ -338,14 +356,7 @@ Task<void> RdrLeaseTable::handle_lease_break(std::shared_ptr<RdrConnection> conn
   smb2::LeaseBreakAck ack;
   ack.lease_key = g->key;
   ack.lease_state = n.new_lease_state;
-  smb2::Header h;
-  h.command = smb2::Command::OplockBreak;
-  std::vector<std::byte> msg;
-  if (smb2::append_message(h, ack, msg) != NtStatus::Success) co_return;
-  auto reply = co_await conn->call(std::move(msg), 1, tree.get());
-  if (!nt_success(reply.status)) {
-    log::debug("rdr: ", conn->server(), ": lease break ack: ", ntstatus_name(reply.status));
-  }
+  co_await send_break_ack(conn, tree, ack, "lease break ack");
 }
 
 Task<void> RdrLeaseTable::handle_oplock_break(std::shared_ptr<RdrConnection> conn,
@@ -374,14 +385,7 @@ Task<void> RdrLeaseTable::handle_oplock_break(std::shared_ptr<RdrConnection> con
   smb2::OplockBreak ack;
   ack.oplock_level = n.oplock_level;
   ack.file_id = n.file_id;
-  smb2::Header h;
-  h.command = smb2::Command::OplockBreak;
-  std::vector<std::byte> msg;
-  if (smb2::append_message(h, ack, msg) != NtStatus::Success) co_return;
-  auto reply = co_await conn->call(std::move(msg), 1, tree.get());
-  if (!nt_success(reply.status)) {
-    log::debug("rdr: ", conn->server(), ": oplock break ack: ", ntstatus_name(reply.status));
-  }
+  co_await send_break_ack(conn, tree, ack, "oplock break ack");
 }
 
 }  // namespace lwsmb::fuse_rdr

@@ -88,20 +88,7 @@ void RdrConnection::drop_link() {
   link_up_ = false;
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   if (echo_timer_) loop_.cancel_op(echo_timer_);
-  auto pending = std::move(pending_);
-  pending_.clear();
-  for (auto& [id, w] : pending) {
-    w->reply.status = NtStatus::ConnectionDisconnected;
-    w->reply.lost = true;
-    finish(w);
-  }
-  auto waiters = std::move(credit_waiters_);
-  credit_waiters_.clear();
-  for (auto* w : waiters) {
-    w->message_id.reset();
-    auto h = w->h;
-    loop_.post([h] { h.resume(); });
-  }
+  fail_in_flight(NtStatus::ConnectionDisconnected, true);
 }
 
 Task<void> RdrConnection::wait_link_idle() {

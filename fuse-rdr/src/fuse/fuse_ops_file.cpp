@@ -134,7 +134,9 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, fuse
 
 // A READ answered from the IRP's completion (on the driver's thread): the FUSE worker goes back
 // to the kernel at once instead of sleeping until the data is there, so a sequential reader
-// costs no thread switch per request and many reads can be in flight with few threads.
+// costs no thread switch per request and many reads can be in flight with few threads. The
+// driver may lend its read-ahead data (ReadArgs::lend): the reply is written from there
+// without a copy.
 struct AsyncRead {
   FuseFrontend::Impl* impl = nullptr;
   fuse_req_t req = nullptr;
@@ -143,11 +145,27 @@ struct AsyncRead {
   size_t size = 0;
   uint64_t offset = 0;
   size_t got = 0;
+  std::vector<LentBytes> pieces;  // the answer so far, in order: lent data or parts of buf
 };
 
 void issue_read(std::shared_ptr<AsyncRead> r);
 
-void on_read_done(const std::shared_ptr<AsyncRead>& r, const IoStatusBlock& st) {
+void reply_read(AsyncRead& r) {
+  if (r.pieces.size() <= 1) {
+    const auto* data = r.pieces.empty() ? nullptr : r.pieces[0].data.data();
+    fuse_reply_buf(r.req, reinterpret_cast<const char*>(data), r.got);
+    return;
+  }
+  std::vector<iovec> iov;
+  iov.reserve(r.pieces.size());
+  for (const auto& p : r.pieces) {
+    iov.push_back(iovec{const_cast<std::byte*>(p.data.data()), p.data.size()});
+  }
+  fuse_reply_iov(r.req, iov.data(), static_cast<int>(iov.size()));
+}
+
+void on_read_done(const std::shared_ptr<AsyncRead>& r, Irp& irp) {
+  const auto& st = irp.status_block();
   const bool eof =
       st.status == NtStatus::EndOfFile || (nt_success(st.status) && st.information == 0);
   if (!eof && !nt_success(st.status)) {
@@ -157,19 +175,28 @@ void on_read_done(const std::shared_ptr<AsyncRead>& r, const IoStatusBlock& st) 
       return;
     }
   } else if (!eof) {
-    r->got += std::min<size_t>(st.information, r->size - r->got);
+    const size_t n = std::min<size_t>(st.information, r->size - r->got);
+    auto& lent = irp.args_as<ReadArgs>().lent;
+    if (lent.empty()) {
+      r->pieces.push_back(LentBytes{nullptr, std::span(r->buf.get() + r->got, n)});
+    } else {
+      for (auto& p : lent) r->pieces.push_back(std::move(p));
+    }
+    r->got += n;
     // The kernel takes a short read for the end of the file: keep reading until SIZE or EOF.
     if (r->got < r->size) return issue_read(r);
   }
-  fuse_reply_buf(r->req, reinterpret_cast<const char*>(r->buf.get()), r->got);
+  reply_read(*r);
+  r->pieces.clear();  // lent data goes back to the driver
   r->impl->async_end();
 }
 
 void issue_read(std::shared_ptr<AsyncRead> r) {
   auto* impl = r->impl;
   ReadArgs args{std::span(r->buf.get() + r->got, r->size - r->got), r->offset + r->got};
+  args.lend = true;
   const auto& handle = r->of->handle;
-  impl->io.call(handle, std::move(args), [r](Irp& irp) { on_read_done(r, irp.status_block()); });
+  impl->io.call(handle, std::move(args), [r](Irp& irp) { on_read_done(r, irp); });
 }
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "lwsmb/iocore/log.hpp"
 #include "rdr/rdr_connection.hpp"
+#include "rdr/rdr_frame_pool.hpp"
 
 namespace lwsmb::fuse_rdr {
 
@@ -21,6 +23,9 @@ constexpr uint32_t kMaxFrame = 16 * 1024 * 1024 + 64 * 1024;
 constexpr size_t kRecvChunk = 256 * 1024;
 // Frames above this are received straight into their own buffer.
 constexpr size_t kBigFrame = 128 * 1024;
+// Right after a big frame the next one is likely big too: a short receive reads its header
+// without pulling (and then copying) much of its data through rbuf_.
+constexpr size_t kRecvAfterBig = 4 * 1024;
 
 }  // namespace
 
@@ -599,7 +604,9 @@ void RdrConnection::post_recv() {
     return;
   }
   if (rbuf_.size() < kRecvChunk) rbuf_.resize(kRecvChunk);
-  loop_.recv(fd_, std::span(rbuf_).subspan(rlen_), [self](int res) { self->on_recv(res); });
+  auto room = std::span(rbuf_).subspan(rlen_);
+  if (after_big_ && room.size() > kRecvAfterBig) room = room.first(kRecvAfterBig);
+  loop_.recv(fd_, room, [self](int res) { self->on_recv(res); });
 }
 
 void RdrConnection::on_recv(int res) {
@@ -617,6 +624,7 @@ void RdrConnection::on_recv(int res) {
       auto frame = std::move(big_);
       big_ = {};
       big_have_ = 0;
+      after_big_ = true;
       on_frame(std::move(frame));
       if (dead_ || !link_up_) return;
     }
@@ -624,6 +632,7 @@ void RdrConnection::on_recv(int res) {
     return;
   }
   rlen_ += static_cast<size_t>(res);
+  after_big_ = false;
   size_t pos = 0;
   while (rlen_ - pos >= smb2::kTransportHeaderSize) {
     auto len = smb2::decode_transport_header(std::span(rbuf_).subspan(pos, rlen_ - pos));
@@ -635,7 +644,7 @@ void RdrConnection::on_recv(int res) {
     const size_t need = smb2::kTransportHeaderSize + *len;
     if (rlen_ - pos < need) {
       if (*len > kBigFrame) {
-        big_.resize(*len);
+        big_ = rdr_frame_buffer(*len);
         const size_t have = rlen_ - pos - smb2::kTransportHeaderSize;
         std::memcpy(big_.data(), rbuf_.data() + pos + smb2::kTransportHeaderSize, have);
         big_have_ = have;
@@ -671,7 +680,7 @@ void RdrConnection::on_frame(std::vector<std::byte> frame) {
       close(NtStatus::ConnectionDisconnected);
       return;
     }
-    frame = std::move(*plain);
+    rdr_frame_buffer_return(std::exchange(frame, std::move(*plain)));
     encrypted = true;
   } else if (kind != smb2::ProtocolKind::Smb2) {
     log::info("rdr: ", server_, ": not an SMB2 message; closing");

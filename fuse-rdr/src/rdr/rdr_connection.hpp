@@ -268,6 +268,7 @@ class RdrConnection : public std::enable_shared_from_this<RdrConnection> {
   std::vector<std::byte> big_;
   size_t big_have_ = 0;
   bool recv_big_ = false;
+  bool after_big_ = false;  // the last frame received was a big one (post_recv)
 
   // One transport frame on its way out: the 4-byte header goes with the message in one
   // sendmsg, so the message is never moved to make room for it.

@@ -8,6 +8,7 @@
 
 #include "lwsmb/iocore/log.hpp"
 #include "lwsmb/proto/fscc.hpp"
+#include "rdr/rdr_frame_pool.hpp"
 
 namespace lwsmb::fuse_rdr {
 
@@ -107,6 +108,7 @@ Task<void> read_part(std::shared_ptr<RdrConnection> conn, RdrFile* f, std::share
         if (st != NtStatus::BufferOverflow) st = NtStatus::Success;
       }
     }
+    rdr_frame_buffer_return(std::move(reply.msg));
   }
   part.status = st;
   job->part_done();

@@ -13,6 +13,7 @@
 #include "lwsmb/iocore/event_loop.hpp"
 #include "rdr/rdr_connection.hpp"
 #include "rdr/rdr_file.hpp"
+#include "rdr/rdr_frame_pool.hpp"
 
 namespace lwsmb::fuse_rdr {
 
@@ -81,7 +82,8 @@ Task<void> fetch_chunk(std::shared_ptr<RdrConnection> conn, std::shared_ptr<RdrT
   for (auto w : waiters) conn->loop().post([w] { w.resume(); });
 }
 
-// Copies the chunks' data for [offset, offset + buffer size) into the IRP and completes it.
+// Copies (or lends, ReadArgs::lend) the chunks' data for [offset, offset + buffer size) to the
+// IRP and completes it.
 Task<void> serve(std::vector<std::shared_ptr<RdrReadAheadChunk>> chunks, IrpPtr irp,
                  uint64_t offset) {
   auto& a = irp->args_as<ReadArgs>();
@@ -103,7 +105,12 @@ Task<void> serve(std::vector<std::shared_ptr<RdrReadAheadChunk>> chunks, IrpPtr 
     }
     const size_t n =
         static_cast<size_t>(std::min<uint64_t>(c->data.size() - in_chunk, want - copied));
-    std::memcpy(a.buffer.data() + copied, c->data.data() + in_chunk, n);
+    auto piece = c->data.subspan(in_chunk, n);
+    if (a.lend) {
+      a.lent.push_back(LentBytes{c, piece});  // the chunk lives while the caller holds it
+    } else {
+      std::memcpy(a.buffer.data() + copied, piece.data(), n);
+    }
     copied += n;
     c->consumed += n;
     if (copied == want || c->data.size() < c->length) break;  // done, or end of file
@@ -112,6 +119,10 @@ Task<void> serve(std::vector<std::shared_ptr<RdrReadAheadChunk>> chunks, IrpPtr 
 }
 
 }  // namespace
+
+RdrReadAheadChunk::~RdrReadAheadChunk() {
+  rdr_frame_buffer_return(std::move(msg));
+}
 
 std::shared_ptr<RdrFileShared> rdr_file_shared(const RdrConnection* conn, const std::string& share,
                                                const std::string& path) {

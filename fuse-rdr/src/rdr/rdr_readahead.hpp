@@ -51,6 +51,11 @@ struct RdrReadAheadChunk {
   std::span<const std::byte> data;  // its data, inside msg
   uint64_t consumed = 0;            // bytes handed to readers so far
   std::vector<std::coroutine_handle<>> waiters;
+
+  RdrReadAheadChunk() = default;
+  RdrReadAheadChunk(const RdrReadAheadChunk&) = delete;
+  RdrReadAheadChunk& operator=(const RdrReadAheadChunk&) = delete;
+  ~RdrReadAheadChunk();  // msg goes back to rdr_frame_buffer's pool
 };
 
 struct RdrReadAhead {

@@ -160,6 +160,7 @@ Task<NtStatus> RdrConnection::reconnect_once() {
   big_.clear();
   big_have_ = 0;
   recv_big_ = false;
+  after_big_ = false;
   credits_ = CreditWindow{};
   NtStatus st = co_await tcp_connect();
   if (st != NtStatus::Success) co_return st;

@@ -968,3 +968,67 @@ TEST(RdrConnection, ReadAheadKeepsTheWindowInFlight) {
   }
   EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
 }
+
+// A read that asks for lent data (ReadArgs::lend, as mount.lwsmb's FUSE reads do) gets the
+// read-ahead window's own bytes, in order and across two of its READs, and its buffer is left
+// alone; the lent bytes stay valid after the window has moved on.
+TEST(RdrConnection, ReadAheadLendsItsDataWhenAsked) {
+  constexpr uint32_t kChunk = 65536;
+  FakeServer server([&](Peer& p) {
+    p.handshake(32);
+    for (;;) {
+      auto m = p.recv_message();
+      auto h = smb2::decode_header(m);
+      if (!h.ok()) return;
+      if (h->command == smb2::Command::Close) {
+        p.reply(*h, 0, smb2::CloseResponse{});
+        return;
+      }
+      auto r = smb2::decode_read_request(m);
+      ASSERT_TRUE(r.ok());
+      auto d = data_at(r->offset, r->length);
+      smb2::ReadResponse rr;
+      rr.data = d;
+      p.reply(*h, 0, rr, 4);
+    }
+  });
+  auto o = test_options();
+  o.read_ahead = 4 * kChunk;
+  Client client(o);
+  auto f = client.open(server.port());
+  ASSERT_TRUE(f.ok()) << ntstatus_name(f.status());
+  for (uint64_t off = 0; off < 2 * kChunk; off += kChunk) {  // the window starts
+    std::vector<std::byte> buf(kChunk);
+    EXPECT_EQ(client.io.read_file(*f, buf, off).status, NtStatus::Success);
+  }
+  const uint64_t off = 2 * kChunk + kChunk / 2;  // half in one READ, half in the next
+  std::vector<std::byte> buf(kChunk, std::byte{0xEE});
+  std::promise<std::pair<IoStatusBlock, std::vector<LentBytes>>> done;
+  ReadArgs args{buf, off};
+  args.lend = true;
+  client.io.call(*f, std::move(args), [&done](Irp& irp) {
+    done.set_value({irp.status_block(), std::move(irp.args_as<ReadArgs>().lent)});
+  });
+  auto [st, lent] = done.get_future().get();
+  EXPECT_EQ(st.status, NtStatus::Success);
+  EXPECT_EQ(st.information, kChunk);
+  ASSERT_EQ(lent.size(), 2u);
+  std::vector<std::byte> got;
+  for (const auto& p : lent) {
+    EXPECT_NE(p.owner, nullptr);
+    got.insert(got.end(), p.data.begin(), p.data.end());
+  }
+  EXPECT_EQ(got, data_at(off, kChunk));
+  EXPECT_EQ(buf, std::vector<std::byte>(kChunk, std::byte{0xEE}));
+  // Reads far ahead move the window on; what was lent is still there.
+  for (uint64_t o2 = 4 * kChunk; o2 < 8 * kChunk; o2 += kChunk) {
+    std::vector<std::byte> b(kChunk);
+    EXPECT_EQ(client.io.read_file(*f, b, o2).status, NtStatus::Success);
+    EXPECT_EQ(b, data_at(o2, kChunk));
+  }
+  got.clear();
+  for (const auto& p : lent) got.insert(got.end(), p.data.begin(), p.data.end());
+  EXPECT_EQ(got, data_at(off, kChunk));
+  lent.clear();
+  EXPECT_EQ(client.io.close_file(std::move(*f)).status, NtStatus::Success);
+}

@@ -111,6 +111,12 @@ inline constexpr uint32_t kWaitForBreak = 0x0009FF04;
 
 struct CloseArgs {};
 
+// Bytes a driver lends to the caller of a READ (ReadArgs::lend): valid while owner is held.
+struct LentBytes {
+  std::shared_ptr<const void> owner;
+  std::span<const std::byte> data;
+};
+
 struct ReadArgs {
   std::span<std::byte> buffer;  // owned by the caller until completion
   uint64_t offset = 0;
@@ -121,6 +127,12 @@ struct ReadArgs {
   // STATUS_NOT_SUPPORTED without touching the pipe, and the caller reads into a buffer.
   int splice_pipe = -1;
   uint32_t splice_length = 0;
+  // Lending form: when lend is set, a driver that already holds the data in its own memory
+  // (a client's read-ahead) may answer with references to it in `lent`, in file order and
+  // `information` bytes in all, instead of copying it into buffer. buffer's size still says how
+  // much to read; a driver that does not lend fills buffer and leaves `lent` empty.
+  bool lend = false;
+  std::vector<LentBytes> lent = {};
 };
 
 struct WriteArgs {

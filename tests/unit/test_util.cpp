@@ -7,9 +7,17 @@
 
 namespace lwsmb::test {
 
-TempDir::TempDir() {
+namespace {
+std::string default_base() {
   const char* base = std::getenv("TMPDIR");
-  std::string templ = std::string(base && *base ? base : "/tmp") + "/lwsmb-test-XXXXXX";
+  return base && *base ? base : "/tmp";
+}
+}  // namespace
+
+TempDir::TempDir() : TempDir(std::string()) {}
+
+TempDir::TempDir(const std::string& base) {
+  std::string templ = (base.empty() ? default_base() : base) + "/lwsmb-test-XXXXXX";
   if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
   path_ = templ;
 }

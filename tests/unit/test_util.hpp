@@ -14,6 +14,7 @@ namespace lwsmb::test {
 class TempDir {
  public:
   TempDir();
+  explicit TempDir(const std::string& base);  // under `base` (empty: $TMPDIR, or /tmp)
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

@@ -30,8 +30,9 @@ class PvfsCcb final : public DriverFileContext {
   uint64_t token = 0;    // ShareModeTable token, also the byte-range lock owner
   uint32_t granted = 0;  // access granted at create
   bool directory = false;
-  bool root = false;    // the share root itself: never deleted or renamed
-  SecurityContext who;  // the identity that opened it
+  bool root = false;       // the share root itself: never deleted or renamed
+  bool inline_io = false;  // PvfsDriver::inline_io: small READs and WRITEs done on the loop
+  SecurityContext who;     // the identity that opened it
 
   // A named stream (pvfs_stream.hpp): `fd` and `key` are the stream's own, `base_key` and
   // `base_fd` its file's (times, attributes, security, EAs and names come from the file).

@@ -282,6 +282,7 @@ struct CreateState {
     ccb->granted = granted;
     ccb->directory = fst.directory();
     ccb->root = is_root();
+    ccb->inline_io = drv->inline_io(fst.key);
     ccb->who = who;
     // FileModeInformation starts from the create options it shares bits with (MS-FSA 2.1.5.1).
     ccb->mode = args.create_options &

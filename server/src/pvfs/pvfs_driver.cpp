@@ -2,7 +2,9 @@
 #include "lwsmb/server/pvfs_driver.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include "pvfs/pvfs_driver.hpp"
@@ -22,7 +24,14 @@ std::shared_ptr<Driver> make_pvfs_driver(PvfsOptions options) {
 namespace lwsmb::server::pvfs {
 
 PvfsDriver::PvfsDriver(PvfsOptions options, UniqueFd root)
-    : options_(std::move(options)), root_(std::move(root)) {}
+    : options_(std::move(options)), root_(std::move(root)) {
+  struct statfs fs {};
+  struct stat st {};
+  if (root_ && ::fstatfs(root_.get(), &fs) == 0 && ::fstat(root_.get(), &st) == 0) {
+    memory_backed_ = fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC;
+    root_dev_ = st.st_dev;
+  }
+}
 
 void PvfsDriver::dispatch(const IrpPtr& irp) {
   if (irp->type() == IrpType::Create) {

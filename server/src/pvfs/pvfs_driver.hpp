@@ -37,6 +37,10 @@ class PvfsDriver final : public Driver, public std::enable_shared_from_this<Pvfs
   NameTable& names() { return names_; }
   OplockTable& oplocks() { return oplocks_; }
   NotifyTable& notifications() { return notify_; }
+  // Whether READs and WRITEs of the file `key` are done inline on the loop thread: the share
+  // lives on a memory file system (tmpfs, ramfs), where they never wait for a device and where
+  // io_uring, which has no non-blocking path for them, would hand each to a worker thread.
+  bool inline_io(const FileKey& key) const { return memory_backed_ && key.dev == root_dev_; }
   // Reports a change of `rel` (share-relative, "/" separated) to the directory watchers
   // (pvfs_notify_report.cpp); `directory` picks the FILE_NAME or DIR_NAME filter for names.
   void notify_name_change(const std::string& rel, uint32_t action, bool directory);
@@ -79,6 +83,8 @@ class PvfsDriver final : public Driver, public std::enable_shared_from_this<Pvfs
 
   PvfsOptions options_;
   UniqueFd root_;
+  bool memory_backed_ = false;  // inline_io
+  uint64_t root_dev_ = 0;
   ShareModeTable shares_;
   LockManager locks_;
   NameTable names_;

@@ -1,6 +1,9 @@
 // READ, WRITE, FLUSH (MS-FSA 2.1.5.2, 2.1.5.3, 2.1.5.6) through the open's io_uring loop, and
 // byte-range LOCK_CONTROL (MS-FSA 2.1.5.8, 2.1.5.9) through the LockManager.
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "lwsmb/iocore/event_loop.hpp"
 #include "lwsmb/iocore/file_object.hpp"
@@ -17,6 +20,15 @@ constexpr uint64_t kMaxFileSize = 0xfffffff0000;
 
 NtStatus io_status(int res) {
   return ntstatus_from_errno(-res);
+}
+
+// READs and WRITEs up to this size on a memory file system are copied on the loop thread
+// (PvfsDriver::inline_io): a copy this small costs less than handing it to an io_uring worker
+// and back, and bigger ones are better left to the workers, beside the loop's own work.
+constexpr uint64_t kInlineIoMax = 64 * 1024;
+
+bool inline_now(const PvfsCcb& ccb, uint64_t length) {
+  return ccb.inline_io && length <= kInlineIoMax;
 }
 
 }  // namespace
@@ -38,7 +50,6 @@ void PvfsDriver::read(const IrpPtr& irp, PvfsCcb& ccb) {
   if (length == 0) return (void)irp->complete(NtStatus::Success, 0);
   NtStatus st = locks_.check_io(ccb.key, ccb.token, args.offset, length, false);
   if (st != NtStatus::Success) return (void)irp->complete(st);
-  irp->mark_pending();
   auto fd = ccb.fd;  // kept alive until the ring is done with it
   const uint64_t offset = args.offset;
   auto done = [irp, fd, offset, splice](int res) {
@@ -57,6 +68,12 @@ void PvfsDriver::read(const IrpPtr& irp, PvfsCcb& ccb) {
       irp->complete(NtStatus::Success, static_cast<uint64_t>(res));
     }
   };
+  if (!splice && inline_now(ccb, length)) {
+    const ssize_t res =
+        ::pread(fd->get(), args.buffer.data(), args.buffer.size(), static_cast<off_t>(offset));
+    return done(res < 0 ? -errno : static_cast<int>(res));
+  }
+  irp->mark_pending();
   if (splice) {
     const int pipe = args.splice_pipe;
     const auto len = static_cast<unsigned>(length);
@@ -92,11 +109,10 @@ void PvfsDriver::write(const IrpPtr& irp, PvfsCcb& ccb) {
   NtStatus st = locks_.check_io(ccb.key, ccb.token, offset, args.buffer.size(), true);
   if (st != NtStatus::Success) return (void)irp->complete(st);
   oplocks_.break_level2(ccb.key);  // MS-FSA 2.1.4.12: a write breaks Level II oplocks
-  irp->mark_pending();
   auto fd = ccb.fd;
   auto self = shared_from_this();
   const FileKey key = ccb.key;
-  irp->file().loop().write(fd->get(), args.buffer, offset, [irp, fd, self, key](int res) {
+  auto done = [irp, fd, self, key](int res) {
     if (res < 0) {
       irp->complete(io_status(res));
     } else {
@@ -107,7 +123,14 @@ void PvfsDriver::write(const IrpPtr& irp, PvfsCcb& ccb) {
       }
       irp->complete(NtStatus::Success, static_cast<uint64_t>(res));
     }
-  });
+  };
+  if (inline_now(ccb, args.buffer.size())) {
+    const ssize_t res =
+        ::pwrite(fd->get(), args.buffer.data(), args.buffer.size(), static_cast<off_t>(offset));
+    return done(res < 0 ? -errno : static_cast<int>(res));
+  }
+  irp->mark_pending();
+  irp->file().loop().write(fd->get(), args.buffer, offset, std::move(done));
 }
 
 void PvfsDriver::flush(const IrpPtr& irp, PvfsCcb& ccb) {

@@ -26,7 +26,8 @@ inline std::vector<std::byte> to_bytes(std::string_view s) {
 
 class PvfsTest : public ::testing::Test {
  protected:
-  PvfsTest() {
+  // The share under $TMPDIR, or under `base` (a tmpfs, to test pvfs's inline I/O there).
+  explicit PvfsTest(const std::string& base = {}) : tmp(base) {
     fs::create_directory(root());
     tmp.write("outside/sentinel", "secret");
     auto opts = server::PvfsOptions{};

@@ -120,26 +120,42 @@ NtStatus PreauthHash::update(std::span<const std::byte> message) {
 
 namespace {
 
-// The signed data in three parts so the message is never copied: header up to Signature, 16
-// zero bytes in place of Signature, the rest (MS-SMB2 3.1.4.1).
-using Parts = std::array<std::span<const std::byte>, 3>;
+// The signed data in parts so the message is never copied: header up to Signature, 16 zero
+// bytes in place of Signature, the rest, and a tail kept in its own buffer (MS-SMB2 3.1.4.1).
+using Parts = std::array<std::span<const std::byte>, 4>;
 constexpr std::array<std::byte, 16> kZeroSignature{};
 
-Parts signed_parts(std::span<const std::byte> message) {
+Parts signed_parts(std::span<const std::byte> message, std::span<const std::byte> tail = {}) {
   return {message.first(kSmb2SignatureOffset), std::span(kZeroSignature),
-          message.subspan(kSmb2SignatureOffset + 16)};
+          message.subspan(kSmb2SignatureOffset + 16), tail};
+}
+
+// Fetched once per process: EVP_*_fetch walks the provider tables under a lock, which costs
+// more than signing a small message.
+const EVP_CIPHER* gcm_cipher() {
+  static const std::unique_ptr<EVP_CIPHER, Free> c(
+      EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr));
+  return c.get();
+}
+
+EVP_MAC* fetched_mac(bool cmac) {
+  static const std::unique_ptr<EVP_MAC, Free> cmac_alg(EVP_MAC_fetch(nullptr, "CMAC", nullptr));
+  static const std::unique_ptr<EVP_MAC, Free> hmac_alg(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  return cmac ? cmac_alg.get() : hmac_alg.get();
 }
 
 Result<Aes128Mac> gmac_parts(std::span<const std::byte> key, std::span<const std::byte> nonce,
                              const Parts& parts) {
   if (key.size() != 16 || nonce.size() != 12) return NtStatus::InvalidParameter;
-  std::unique_ptr<EVP_CIPHER, Free> cipher(EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr));
+  const EVP_CIPHER* cipher = gcm_cipher();
   if (!cipher) return NtStatus::NotSupported;
-  std::unique_ptr<EVP_CIPHER_CTX, Free> ctx(EVP_CIPHER_CTX_new());
+  // One context per thread, initialised afresh for each message.
+  thread_local std::unique_ptr<EVP_CIPHER_CTX, Free> tls_ctx(EVP_CIPHER_CTX_new());
+  EVP_CIPHER_CTX* ctx = tls_ctx.get();
   if (!ctx) return NtStatus::NoMemory;
   const auto* k = reinterpret_cast<const unsigned char*>(key.data());
   const auto* iv = reinterpret_cast<const unsigned char*>(nonce.data());
-  if (EVP_EncryptInit_ex2(ctx.get(), cipher.get(), k, iv, nullptr) != 1) {
+  if (EVP_EncryptInit_ex2(ctx, cipher, k, iv, nullptr) != 1) {
     return NtStatus::InternalError;
   }
   // GMAC is GCM with everything as AAD and no plaintext.
@@ -147,16 +163,15 @@ Result<Aes128Mac> gmac_parts(std::span<const std::byte> key, std::span<const std
   for (auto part : parts) {
     if (part.empty()) continue;
     if (part.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
-        EVP_EncryptUpdate(ctx.get(), nullptr, &outl,
-                          reinterpret_cast<const unsigned char*>(part.data()),
+        EVP_EncryptUpdate(ctx, nullptr, &outl, reinterpret_cast<const unsigned char*>(part.data()),
                           static_cast<int>(part.size())) != 1) {
       return NtStatus::InternalError;
     }
   }
   unsigned char final_block[16];
   Aes128Mac tag{};
-  if (EVP_EncryptFinal_ex(ctx.get(), final_block, &outl) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, 16, tag.data()) != 1) {
+  if (EVP_EncryptFinal_ex(ctx, final_block, &outl) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, tag.data()) != 1) {
     return NtStatus::InternalError;
   }
   return tag;
@@ -164,9 +179,9 @@ Result<Aes128Mac> gmac_parts(std::span<const std::byte> key, std::span<const std
 
 // HMAC-SHA256 (truncated) or AES-CMAC over the parts through EVP_MAC.
 Result<Aes128Mac> mac_parts(bool cmac, std::span<const std::byte> key, const Parts& parts) {
-  std::unique_ptr<EVP_MAC, Free> mac(EVP_MAC_fetch(nullptr, cmac ? "CMAC" : "HMAC", nullptr));
+  EVP_MAC* mac = fetched_mac(cmac);
   if (!mac) return NtStatus::NotSupported;
-  std::unique_ptr<EVP_MAC_CTX, Free> ctx(EVP_MAC_CTX_new(mac.get()));
+  std::unique_ptr<EVP_MAC_CTX, Free> ctx(EVP_MAC_CTX_new(mac));
   if (!ctx) return NtStatus::NoMemory;
   char cipher[] = "AES-128-CBC", digest[] = "SHA256";
   OSSL_PARAM params[] = {cmac ? OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0)
@@ -177,7 +192,8 @@ Result<Aes128Mac> mac_parts(bool cmac, std::span<const std::byte> key, const Par
     return NtStatus::InvalidParameter;
   }
   for (auto part : parts) {
-    if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(part.data()),
+    if (!part.empty() &&
+        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(part.data()),
                        part.size()) != 1) {
       return NtStatus::InternalError;
     }
@@ -196,15 +212,16 @@ Result<Aes128Mac> mac_parts(bool cmac, std::span<const std::byte> key, const Par
 
 Result<Aes128Mac> aes128_gmac(std::span<const std::byte> key, std::span<const std::byte> nonce,
                               std::span<const std::byte> aad) {
-  return gmac_parts(key, nonce, Parts{aad, {}, {}});
+  return gmac_parts(key, nonce, Parts{aad, {}, {}, {}});
 }
 
 namespace {
 
 Result<Aes128Mac> compute_signature(std::span<const std::byte> message,
-                                    std::span<const std::byte> key, SigningAlgorithm algorithm) {
+                                    std::span<const std::byte> tail, std::span<const std::byte> key,
+                                    SigningAlgorithm algorithm) {
   if (message.size() < kSmb2HeaderSize) return NtStatus::InvalidParameter;
-  const Parts parts = signed_parts(message);
+  const Parts parts = signed_parts(message, tail);
   switch (algorithm) {
     case SigningAlgorithm::HmacSha256: {
       // SMB 2.x: keyed with Session.SessionKey, 16 bytes (zero-padded when shorter).
@@ -239,7 +256,12 @@ Result<Aes128Mac> compute_signature(std::span<const std::byte> message,
 
 NtStatus sign_message(std::span<std::byte> message, std::span<const std::byte> key,
                       SigningAlgorithm algorithm) {
-  auto sig = compute_signature(message, key, algorithm);
+  return sign_message(message, {}, key, algorithm);
+}
+
+NtStatus sign_message(std::span<std::byte> message, std::span<const std::byte> tail,
+                      std::span<const std::byte> key, SigningAlgorithm algorithm) {
+  auto sig = compute_signature(message, tail, key, algorithm);
   if (!sig) return sig.status();
   std::copy(sig->begin(), sig->end(), message.begin() + kSmb2SignatureOffset);
   return NtStatus::Success;
@@ -247,7 +269,7 @@ NtStatus sign_message(std::span<std::byte> message, std::span<const std::byte> k
 
 bool verify_message(std::span<const std::byte> message, std::span<const std::byte> key,
                     SigningAlgorithm algorithm) {
-  auto sig = compute_signature(message, key, algorithm);
+  auto sig = compute_signature(message, {}, key, algorithm);
   return sig && CRYPTO_memcmp(sig->data(), message.data() + kSmb2SignatureOffset, 16) == 0;
 }
 

@@ -536,10 +536,11 @@ Task<void> SmbConnection::process_frame(IoBuffer frame) {
     return_splice_pipe(std::move(splice.pipe), true);
     splice.length = 0;
   }
-  // A tail that has to be signed with the message, or sealed by a cipher that takes the message
-  // in one piece (CCM), joins it.
+  // A tail joins the message when a compound chain has to be signed (its padding follows the
+  // tail), or a cipher takes the message in one piece (CCM). A single signed response is signed
+  // over message and tail where they lie.
   if (!tail.empty() &&
-      (!to_sign.empty() ||
+      ((!to_sign.empty() && starts.size() > 1) ||
        (encrypted && encrypted->cipher != static_cast<uint16_t>(auth::SmbCipher::Aes128Gcm) &&
         encrypted->cipher != static_cast<uint16_t>(auth::SmbCipher::Aes256Gcm)))) {
     out.insert(out.end(), tail.data(), tail.data() + tail.size());
@@ -550,8 +551,10 @@ Task<void> SmbConnection::process_frame(IoBuffer frame) {
   if (starts.size() > 1) out.resize((out.size() + 7) & ~size_t{7}, std::byte{0});
   for (const auto& sgn : to_sign) {
     auto pos = std::find(starts.begin(), starts.end(), sgn.start);
-    size_t end = (pos + 1 == starts.end()) ? out.size() : *(pos + 1);
-    (void)auth::sign_message(std::span(out).subspan(sgn.start, end - sgn.start), sgn.key, sgn.alg);
+    const bool last = pos + 1 == starts.end();
+    size_t end = last ? out.size() : *(pos + 1);
+    (void)auth::sign_message(std::span(out).subspan(sgn.start, end - sgn.start),
+                             last ? tail.span() : std::span<const std::byte>(), sgn.key, sgn.alg);
   }
   if (encrypted) {
     // Sealed where it lies: the transform header goes into the headroom.

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include <random>
+#include <thread>
 
 #include "auth_test_hex.hpp"
 #include "wire.hpp"
@@ -199,6 +200,37 @@ TEST(Signing, RoundTripsAndBitFlipsForEveryAlgorithm) {
     EXPECT_EQ(sign_message(tiny, kSigningKey, alg), NtStatus::InvalidParameter);
     EXPECT_FALSE(verify_message(tiny, kSigningKey, alg));
   }
+}
+
+// A message signed in two pieces (header and body, then a READ's data in its own buffer) gets
+// the signature of the same bytes in one piece, from several threads at once (each keeps its
+// own cipher context); a header too short is refused whatever the tail.
+TEST(Signing, TwoPiecesSignLikeOne) {
+  auto check = [](uint32_t seed) {
+    std::mt19937 rng(seed);
+    for (auto alg :
+         {SigningAlgorithm::HmacSha256, SigningAlgorithm::AesCmac, SigningAlgorithm::AesGmac}) {
+      for (size_t head_len : {64, 80, 112}) {
+        for (size_t tail_len : {0, 1, 15, 16, 70000}) {
+          Bytes whole(head_len + tail_len);
+          for (auto& b : whole) b = static_cast<std::byte>(rng());
+          Bytes head(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(head_len));
+          Bytes tail(whole.begin() + static_cast<std::ptrdiff_t>(head_len), whole.end());
+          ASSERT_EQ(sign_message(whole, kSigningKey, alg), NtStatus::Success);
+          ASSERT_EQ(sign_message(head, tail, kSigningKey, alg), NtStatus::Success);
+          EXPECT_EQ(hex(std::span(head).subspan(48, 16)), hex(std::span(whole).subspan(48, 16)))
+              << static_cast<int>(alg) << " " << head_len << "+" << tail_len;
+          head.insert(head.end(), tail.begin(), tail.end());
+          EXPECT_TRUE(verify_message(head, kSigningKey, alg));
+        }
+      }
+      Bytes tiny(63), tail(100);
+      EXPECT_EQ(sign_message(tiny, tail, kSigningKey, alg), NtStatus::InvalidParameter);
+    }
+  };
+  std::thread other(check, 7);
+  check(8);
+  other.join();
 }
 
 }  // namespace

@@ -81,6 +81,10 @@ inline constexpr size_t kSmb2SignatureOffset = 48;
 // STATUS_INVALID_PARAMETER.
 NtStatus sign_message(std::span<std::byte> message, std::span<const std::byte> key,
                       SigningAlgorithm algorithm);
+// The same for a message in two pieces, `message` (at least the header) followed by `tail` (a
+// READ response's data in its own buffer), so that the data need not be copied to be signed.
+NtStatus sign_message(std::span<std::byte> message, std::span<const std::byte> tail,
+                      std::span<const std::byte> key, SigningAlgorithm algorithm);
 
 // Recomputes the signature of message (left unchanged) and compares it in constant time.
 bool verify_message(std::span<const std::byte> message, std::span<const std::byte> key,

@@ -1,6 +1,7 @@
 // pvfs's inline READ and WRITE (PvfsDriver::inline_io): on a share on a memory file system,
 // requests of up to 64 KiB are done on the loop thread instead of through io_uring. They must
-// answer exactly as the io_uring path does; /dev/shm is the tmpfs these tests use.
+// answer exactly as the io_uring path does; /dev/shm is the tmpfs these tests use (pvfs_io_test
+// runs its basic read and write tests there too).
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
@@ -47,32 +48,6 @@ TEST_F(PvfsInlineIo, OnlyFilesOfAMemoryFileSystemAreInline) {
   EXPECT_FALSE(driver_inlines("/proc/self", key_of("/proc/self")));
 }
 
-TEST_F(PvfsInlineIo, WriteThenReadAtOffsets) {
-  auto h = must_open("f", access::kGenericAll, CD::Create);
-  auto sb = write(h, "hello world");
-  EXPECT_EQ(sb.status, NtStatus::Success);
-  EXPECT_EQ(sb.information, 11u);
-  EXPECT_EQ(write(h, "WORLD", 6).information, 5u);
-  EXPECT_EQ(read(h, 100, 0), "hello WORLD");
-  EXPECT_EQ(read(h, 3, 2), "llo");
-  EXPECT_EQ(get("f"), "hello WORLD");
-  EXPECT_EQ(write(h, "!", 15).status, NtStatus::Success);  // a hole of zeros before it
-  EXPECT_EQ(read(h, 100, 11), std::string("\0\0\0\0!", 5));
-}
-
-TEST_F(PvfsInlineIo, EndOfFileAndShortReads) {
-  put("f", "abc");
-  auto h = must_open("f", access::kGenericRead);
-  IoStatusBlock sb;
-  read(h, 10, 3, &sb);
-  EXPECT_EQ(sb.status, NtStatus::EndOfFile);
-  read(h, 10, 1000, &sb);
-  EXPECT_EQ(sb.status, NtStatus::EndOfFile);
-  EXPECT_EQ(read(h, 10, 1, &sb), "bc");
-  EXPECT_EQ(sb.status, NtStatus::Success);
-  EXPECT_EQ(sb.information, 2u);
-}
-
 // Both sides of the 64 KiB line: inline up to it, through the ring above it, same bytes.
 TEST_F(PvfsInlineIo, EitherSideOfTheInlineLimit) {
   std::string data(256 * 1024, '\0');
@@ -85,24 +60,6 @@ TEST_F(PvfsInlineIo, EitherSideOfTheInlineLimit) {
     EXPECT_EQ(sb.information, len);
     EXPECT_EQ(read(h, len, 1000), part) << len;
   }
-}
-
-TEST_F(PvfsInlineIo, AccessLocksAndAppendStillApply) {
-  put("f", std::string(100, 'x'));
-  auto r = must_open("f", access::kGenericRead);
-  EXPECT_EQ(write(r, "y", 0).status, NtStatus::AccessDenied);
-  auto a = must_open("f", access::kGenericAll);
-  auto b = must_open("f", access::kGenericAll);
-  ASSERT_EQ(io.lock_file(a, {10, 10, true}, true).status, NtStatus::Success);
-  IoStatusBlock sb;
-  read(b, 5, 12, &sb);
-  EXPECT_EQ(sb.status, NtStatus::FileLockConflict);
-  EXPECT_EQ(write(b, "y", 19).status, NtStatus::FileLockConflict);
-  EXPECT_EQ(write(a, "y", 12).status, NtStatus::Success);
-  // FILE_WRITE_TO_END_OF_FILE appends.
-  EXPECT_EQ(io.write_file(b, bytes("end"), ~uint64_t{0}).status, NtStatus::Success);
-  EXPECT_EQ(get("f").substr(100), "end");
-  EXPECT_EQ(get("f")[12], 'y');
 }
 
 }  // namespace

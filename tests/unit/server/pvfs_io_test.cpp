@@ -12,7 +12,15 @@ using CD = CreateDisposition;
 using PvfsIo = PvfsTest;
 using namespace std::chrono_literals;
 
-TEST_F(PvfsIo, WriteThenReadAtOffsets) {
+// The basic READ and WRITE answers on a share in $TMPDIR and on a tmpfs (/dev/shm), where
+// small requests take pvfs's inline path (pvfs_inline_io_test.cpp).
+class PvfsIoOn : public PvfsTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  PvfsIoOn() : PvfsTest(GetParam()) {}
+};
+INSTANTIATE_TEST_SUITE_P(TmpdirAndTmpfs, PvfsIoOn, ::testing::Values("", "/dev/shm"));
+
+TEST_P(PvfsIoOn, WriteThenReadAtOffsets) {
   auto h = must_open("f", access::kGenericAll, CD::Create);
   auto sb = write(h, "hello world");
   EXPECT_EQ(sb.status, NtStatus::Success);
@@ -26,7 +34,7 @@ TEST_F(PvfsIo, WriteThenReadAtOffsets) {
   EXPECT_EQ(read(h, 100, 11), std::string("\0\0\0\0!", 5));
 }
 
-TEST_F(PvfsIo, ReadAtOrPastEndOfFile) {
+TEST_P(PvfsIoOn, ReadAtOrPastEndOfFile) {
   put("f", "abc");
   auto h = must_open("f", access::kGenericRead);
   IoStatusBlock sb;
@@ -51,7 +59,7 @@ TEST_F(PvfsIo, LargeReadIntoCallerBuffer) {
   EXPECT_EQ(read(h, big.size(), 0), big);
 }
 
-TEST_F(PvfsIo, AppendOnlyOpenWritesAtEnd) {
+TEST_P(PvfsIoOn, AppendOnlyOpenWritesAtEnd) {
   put("log", "one");
   auto h = must_open("log", access::kAppendData | access::kReadData);
   EXPECT_EQ(write(h, "two", 0).status, NtStatus::Success);
@@ -90,7 +98,7 @@ TEST_F(PvfsIo, ClosedHandleIsRefused) {
   copy.release();
 }
 
-TEST_F(PvfsIo, LockConflictsWithReadAndWrite) {
+TEST_P(PvfsIoOn, LockConflictsWithReadAndWrite) {
   put("f", std::string(100, 'x'));
   auto a = must_open("f", access::kGenericAll);
   auto b = must_open("f", access::kGenericAll);

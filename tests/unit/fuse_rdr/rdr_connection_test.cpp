@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "fake_smb2_peer.hpp"
 #include "lwsmb/auth/spnego.hpp"
 #include "lwsmb/fuse_rdr/rdr.hpp"
 #include "lwsmb/iocore/io_manager.hpp"
@@ -32,65 +33,10 @@ constexpr uint64_t kSessionId = 0x1234;
 constexpr uint32_t kTreeId = 7;
 constexpr smb2::FileId kFileId{11, 22};
 
-// One accepted connection of the fake server; blocking I/O with bounded waits.
-class Peer {
+// One accepted connection of the fake server.
+class Peer : public test::FakeSmb2Peer {
  public:
-  explicit Peer(int fd) : fd_(fd) {}
-  ~Peer() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  // Waits up to ms for data; false on timeout.
-  bool readable(int ms) {
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, ms) == 1;
-  }
-  bool read_exact(void* buf, size_t n) {
-    auto* p = static_cast<char*>(buf);
-    while (n > 0) {
-      if (!readable(5000)) return false;
-      ssize_t r = ::recv(fd_, p, n, 0);
-      if (r <= 0) return false;
-      p += r;
-      n -= static_cast<size_t>(r);
-    }
-    return true;
-  }
-  std::vector<std::byte> recv_message() {
-    std::array<std::byte, 4> th{};
-    if (!read_exact(th.data(), 4)) return {};
-    auto len = smb2::decode_transport_header(th);
-    if (!len) return {};
-    std::vector<std::byte> m(*len);
-    if (!read_exact(m.data(), m.size())) return {};
-    return m;
-  }
-  void send_raw(const std::vector<std::byte>& m) {
-    std::array<std::byte, 4> th{};
-    smb2::encode_transport_header(static_cast<uint32_t>(m.size()), th);
-    std::vector<std::byte> out(th.begin(), th.end());
-    out.insert(out.end(), m.begin(), m.end());
-    ASSERT_EQ(::send(fd_, out.data(), out.size(), MSG_NOSIGNAL), static_cast<ssize_t>(out.size()));
-  }
-  template <class Body>
-  void reply(const smb2::Header& req, uint32_t status, const Body& body, uint16_t credits = 8,
-             uint64_t async_id = 0) {
-    smb2::Header h;
-    h.command = req.command;
-    h.flags = smb2::header_flag::kServerToRedir;
-    h.status = status;
-    h.message_id = req.message_id;
-    h.credit_request_response = credits;
-    h.session_id = kSessionId;
-    h.tree_id = kTreeId;
-    if (async_id) {
-      h.flags |= smb2::header_flag::kAsyncCommand;
-      h.async_id = async_id;
-    }
-    std::vector<std::byte> out;
-    ASSERT_EQ(smb2::append_message(h, body, out), NtStatus::Success);
-    send_raw(out);
-  }
-  void shut() { ::shutdown(fd_, SHUT_RDWR); }
+  explicit Peer(int fd) : FakeSmb2Peer(fd, kSessionId, kTreeId, 8) {}
 
   // What handshake() negotiates and grants (leases: rdr_lease tests below).
   uint16_t dialect = smb2::dialect::kSmb202;
@@ -104,57 +50,15 @@ class Peer {
   // NEGOTIATE (2.0.2), an anonymous SESSION_SETUP, TREE_CONNECT and CREATE, each answered with
   // `credits` credits.
   void handshake(uint16_t credits, const std::vector<std::byte>* all_info = nullptr) {
+    serve_setup(dialect, capabilities, credits);
+    if (::testing::Test::HasFatalFailure()) return;
     auto m = recv_message();
-    auto h = smb2::decode_header(m);
-    ASSERT_TRUE(h.ok());
-    ASSERT_EQ(h->command, smb2::Command::Negotiate);
-    smb2::NegotiateResponse nr;
-    nr.security_mode = smb2::security_mode::kSigningEnabled;
-    nr.dialect_revision = dialect;
-    nr.capabilities = capabilities;
-    nr.max_transact_size = nr.max_read_size = nr.max_write_size = 65536;
-    auto token = auth::SpnegoServer::negotiate_token();
-    nr.security_buffer = token;
-    reply(*h, 0, nr, credits);
-
-    auth::NtlmServerConfig cfg;
-    cfg.netbios_computer = u"FAKE";
-    cfg.netbios_domain = u"FAKE";
-    cfg.allow_guest = true;
-    cfg.lookup_nt_hash = [](std::u16string_view, std::u16string_view) {
-      return std::optional<auth::NtHash>();
-    };
-    auth::SpnegoServer spnego(cfg);
-    for (;;) {
-      m = recv_message();
-      h = smb2::decode_header(m);
-      ASSERT_TRUE(h.ok());
-      ASSERT_EQ(h->command, smb2::Command::SessionSetup);
-      auto ss = smb2::decode_session_setup_request(m);
-      ASSERT_TRUE(ss.ok());
-      auto step = spnego.step(ss->security_buffer);
-      ASSERT_TRUE(step.ok());
-      smb2::SessionSetupResponse sr;
-      sr.security_buffer = step->output;
-      if (step->done) {
-        sr.session_flags = smb2::session_flag::kIsNull;
-        reply(*h, 0, sr, credits);
-        break;
-      }
-      reply(*h, static_cast<uint32_t>(NtStatus::MoreProcessingRequired), sr, credits);
-    }
-    m = recv_message();
-    h = smb2::decode_header(m);
-    ASSERT_TRUE(h.ok());
-    ASSERT_EQ(h->command, smb2::Command::TreeConnect);
-    reply(*h, 0, smb2::TreeConnectResponse{}, credits);
     // CREATE comes compounded with a related QUERY_INFO (FileAllInformation) when the
     // client holds two credits, alone otherwise.
-    m = recv_message();
     auto parts = smb2::split_compound(m);
     ASSERT_TRUE(parts.ok());
     ASSERT_EQ(parts->size(), credits >= 2 ? 2u : 1u);
-    h = smb2::decode_header((*parts)[0]);
+    auto h = smb2::decode_header((*parts)[0]);
     ASSERT_TRUE(h.ok());
     ASSERT_EQ(h->command, smb2::Command::Create);
     EXPECT_EQ(h->tree_id, kTreeId);
@@ -200,9 +104,6 @@ class Peer {
       reply(*q, static_cast<uint32_t>(NtStatus::AccessDenied), smb2::ErrorResponse{}, 1);
     }
   }
-
- private:
-  int fd_;
 };
 
 // Listens on 127.0.0.1:0 and runs `script` on the first `connections` connections, one after
@@ -210,33 +111,20 @@ class Peer {
 class FakeServer {
  public:
   explicit FakeServer(std::function<void(Peer&)> script, int connections = 1) {
-    lfd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(lfd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::listen(lfd_, 4), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(lfd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
     thread_ = std::thread([this, connections, script = std::move(script)] {
       for (int i = 0; i < connections; ++i) {
-        pollfd p{lfd_, POLLIN, 0};
-        if (::poll(&p, 1, 10000) != 1) return;
-        Peer peer(::accept4(lfd_, nullptr, nullptr, SOCK_CLOEXEC));
+        const int fd = listener_.accept(10000);
+        if (fd < 0) return;
+        Peer peer(fd);
         script(peer);
       }
     });
   }
-  ~FakeServer() {
-    thread_.join();
-    ::close(lfd_);
-  }
-  uint16_t port() const { return port_; }
+  ~FakeServer() { thread_.join(); }
+  uint16_t port() const { return listener_.port(); }
 
  private:
-  int lfd_ = -1;
-  uint16_t port_ = 0;
+  test::FakeSmb2Listener listener_;
   std::thread thread_;
 };
 

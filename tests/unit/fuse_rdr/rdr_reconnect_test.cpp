@@ -14,6 +14,7 @@
 #include <functional>
 #include <thread>
 
+#include "fake_smb2_peer.hpp"
 #include "lwsmb/auth/spnego.hpp"
 #include "lwsmb/fuse_rdr/rdr.hpp"
 #include "lwsmb/iocore/io_manager.hpp"
@@ -29,87 +30,13 @@ namespace smb2 = lwsmb::proto::smb2;
 constexpr uint64_t kSessionId = 0x5150;
 constexpr uint32_t kTreeId = 3;
 
-class Peer {
+class Peer : public test::FakeSmb2Peer {
  public:
-  explicit Peer(int fd, uint16_t dialect) : fd_(fd), dialect_(dialect) {}
-  ~Peer() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  std::vector<std::byte> recv_message() {
-    std::array<std::byte, 4> th{};
-    if (!read_exact(th.data(), 4)) return {};
-    auto len = smb2::decode_transport_header(th);
-    if (!len) return {};
-    std::vector<std::byte> m(*len);
-    if (!read_exact(m.data(), m.size())) return {};
-    return m;
-  }
-  template <class Body>
-  void reply(const smb2::Header& req, uint32_t status, const Body& body) {
-    smb2::Header h;
-    h.command = req.command;
-    h.flags = smb2::header_flag::kServerToRedir;
-    h.status = status;
-    h.message_id = req.message_id;
-    h.credit_request_response = 16;
-    h.session_id = kSessionId;
-    h.tree_id = kTreeId;
-    std::vector<std::byte> out;
-    ASSERT_EQ(smb2::append_message(h, body, out), NtStatus::Success);
-    std::array<std::byte, 4> th{};
-    smb2::encode_transport_header(static_cast<uint32_t>(out.size()), th);
-    out.insert(out.begin(), th.begin(), th.end());
-    ASSERT_EQ(::send(fd_, out.data(), out.size(), MSG_NOSIGNAL), static_cast<ssize_t>(out.size()));
-  }
-  void shut() { ::shutdown(fd_, SHUT_RDWR); }
+  Peer(int fd, uint16_t dialect) : FakeSmb2Peer(fd, kSessionId, kTreeId, 16), dialect_(dialect) {}
 
   // NEGOTIATE, an anonymous SESSION_SETUP (its PreviousSessionId goes to *previous) and
   // TREE_CONNECT.
-  void setup(uint64_t* previous) {
-    auto m = recv_message();
-    auto h = smb2::decode_header(m);
-    ASSERT_TRUE(h.ok());
-    ASSERT_EQ(h->command, smb2::Command::Negotiate);
-    smb2::NegotiateResponse nr;
-    nr.security_mode = smb2::security_mode::kSigningEnabled;
-    nr.dialect_revision = dialect_;
-    nr.max_transact_size = nr.max_read_size = nr.max_write_size = 65536;
-    auto token = auth::SpnegoServer::negotiate_token();
-    nr.security_buffer = token;
-    reply(*h, 0, nr);
-    auth::NtlmServerConfig cfg;
-    cfg.netbios_computer = u"FAKE";
-    cfg.netbios_domain = u"FAKE";
-    cfg.allow_guest = true;
-    cfg.lookup_nt_hash = [](std::u16string_view, std::u16string_view) {
-      return std::optional<auth::NtHash>();
-    };
-    auth::SpnegoServer spnego(cfg);
-    for (;;) {
-      m = recv_message();
-      h = smb2::decode_header(m);
-      ASSERT_TRUE(h.ok());
-      ASSERT_EQ(h->command, smb2::Command::SessionSetup);
-      auto ss = smb2::decode_session_setup_request(m);
-      ASSERT_TRUE(ss.ok());
-      *previous = ss->previous_session_id;
-      auto step = spnego.step(ss->security_buffer);
-      ASSERT_TRUE(step.ok());
-      smb2::SessionSetupResponse sr;
-      sr.security_buffer = step->output;
-      if (step->done) {
-        sr.session_flags = smb2::session_flag::kIsNull;
-        reply(*h, 0, sr);
-        break;
-      }
-      reply(*h, static_cast<uint32_t>(NtStatus::MoreProcessingRequired), sr);
-    }
-    m = recv_message();
-    h = smb2::decode_header(m);
-    ASSERT_TRUE(h.ok());
-    ASSERT_EQ(h->command, smb2::Command::TreeConnect);
-    reply(*h, 0, smb2::TreeConnectResponse{});
-  }
+  void setup(uint64_t* previous) { serve_setup(dialect_, 0, 16, previous); }
 
   // The next CREATE (alone or compounded with a QUERY_INFO, which gets an error).
   smb2::CreateRequest recv_create(smb2::Header* hdr, std::optional<smb2::Header>* query) {
@@ -138,19 +65,6 @@ class Peer {
   }
 
  private:
-  bool read_exact(void* buf, size_t n) {
-    auto* p = static_cast<char*>(buf);
-    while (n > 0) {
-      pollfd pf{fd_, POLLIN, 0};
-      if (::poll(&pf, 1, 5000) != 1) return false;
-      ssize_t r = ::recv(fd_, p, n, 0);
-      if (r <= 0) return false;
-      p += r;
-      n -= static_cast<size_t>(r);
-    }
-    return true;
-  }
-  int fd_;
   uint16_t dialect_;
 };
 
@@ -160,33 +74,20 @@ using AcceptFn = std::function<std::unique_ptr<Peer>()>;
 class ScriptedServer {
  public:
   ScriptedServer(uint16_t dialect, std::function<void(const AcceptFn&)> script) {
-    lfd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(lfd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::listen(lfd_, 4), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(lfd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
     thread_ = std::thread([this, dialect, script = std::move(script)] {
       AcceptFn accept_next = [this, dialect]() -> std::unique_ptr<Peer> {
-        pollfd p{lfd_, POLLIN, 0};
-        if (::poll(&p, 1, 10000) != 1) return nullptr;
-        return std::make_unique<Peer>(::accept4(lfd_, nullptr, nullptr, SOCK_CLOEXEC), dialect);
+        const int fd = listener_.accept(10000);
+        if (fd < 0) return nullptr;
+        return std::make_unique<Peer>(fd, dialect);
       };
       script(accept_next);
     });
   }
-  ~ScriptedServer() {
-    thread_.join();
-    ::close(lfd_);
-  }
-  uint16_t port() const { return port_; }
+  ~ScriptedServer() { thread_.join(); }
+  uint16_t port() const { return listener_.port(); }
 
  private:
-  int lfd_ = -1;
-  uint16_t port_ = 0;
+  test::FakeSmb2Listener listener_;
   std::thread thread_;
 };
 

@@ -35,8 +35,7 @@ cleanup() {
 trap cleanup EXIT
 step() { echo "--- $* ($(date +%T))"; }
 
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/sanitizer:print_stacktrace=1"
+lw_sanitizer_logs "$T"
 
 case "$MODE" in
   lwserver)
@@ -144,10 +143,6 @@ within 10 bash -c "[ \$(grep -c -E '$LOGOFF_RE' '$SERVER_LOG') -gt $before_logof
 umount "$T/b"
 umount "$T/c"
 
-for f in "$T"/sanitizer.*; do
-  [ -e "$f" ] || continue
-  cat "$f" >&2
-  lw_fail "sanitizer report from a mount process ($f)"
-done
+lw_sanitizer_check "$T"
 if [ "$MODE" = lwserver ]; then lw_alive; fi
 echo "PASS: lease_test $MODE"

@@ -77,5 +77,21 @@ lw_cleanup() {
   if [ "${LW_CREATED_USER:-0}" = 1 ]; then userdel "$LW_USER" 2>/dev/null || true; fi
 }
 
+# Sanitizer builds: processes started after lw_sanitizer_logs DIR (FUSE daemons detach with
+# stderr on /dev/null) write their reports to DIR/sanitizer.*; lw_sanitizer_check DIR fails the
+# test on any.
+lw_sanitizer_logs() {
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$1/sanitizer"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$1/sanitizer:print_stacktrace=1"
+}
+lw_sanitizer_check() {
+  local f
+  for f in "$1"/sanitizer.*; do
+    [ -e "$f" ] || continue
+    cat "$f" >&2
+    lw_fail "sanitizer report from a process of the test ($f)"
+  done
+}
+
 # Checks the server is still alive (no crash during the test).
 lw_alive() { kill -0 "$LW_PID" 2>/dev/null || { cat "$LW_TMP"/*.log >&2; lw_fail "lwserver died"; }; }

@@ -47,16 +47,7 @@ step() { echo "--- $* ($(date +%T))"; }
 
 # In a sanitizer build the mount daemons' stderr is /dev/null: their reports go to files,
 # checked at the end.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/sanitizer:print_stacktrace=1"
-sanitizer_check() {
-  local f
-  for f in "$T"/sanitizer.*; do
-    [ -e "$f" ] || continue
-    cat "$f" >&2
-    lw_fail "sanitizer report from a process of the test ($f)"
-  done
-}
+lw_sanitizer_logs "$T"
 
 # The server side of the mount and how to mount it.
 BACKEND=  # the directory the mount shows, for checks from outside
@@ -455,5 +446,5 @@ fi
 
 unmount_all
 sleep 0.5  # the daemons exit after their unmount
-sanitizer_check
+lw_sanitizer_check "$T"
 echo "PASS: mount_test $MODE"

@@ -27,9 +27,7 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-# In a sanitizer build the mount daemon's stderr is /dev/null: its reports go to files.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/sanitizer:print_stacktrace=1"
+lw_sanitizer_logs "$T"
 mount -t tmpfs -o size=4m,mode=0777 tmpfs "$SMALL" || lw_fail "cannot mount a small tmpfs"
 LW_EXTRA_SHARES="
 [small]
@@ -104,9 +102,5 @@ PY
 umount "$MNT"
 lw_alive
 sleep 0.5  # the daemon exits after its unmount
-for f in "$T"/sanitizer.*; do
-  [ -e "$f" ] || continue
-  cat "$f" >&2
-  lw_fail "sanitizer report from the mount ($f)"
-done
+lw_sanitizer_check "$T"
 echo "PASS: mount_writeerr_test $MODE"

@@ -55,16 +55,7 @@ trap cleanup EXIT
 
 step() { echo "--- $* ($(date +%T))"; }
 
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/sanitizer:print_stacktrace=1"
-sanitizer_check() {
-  local f
-  for f in "$T"/sanitizer.*; do
-    [ -e "$f" ] || continue
-    cat "$f" >&2
-    lw_fail "sanitizer report from a process of the test ($f)"
-  done
-}
+lw_sanitizer_logs "$T"
 
 # writer SRC DST MIB_PER_S: copies in 1 MiB writes at about that rate, then fsync and close.
 # Exit 0 when all of it was written; 1 with the error text otherwise.
@@ -343,5 +334,5 @@ fi
 step "unmount"
 umount "$MNT" || fail "umount failed"
 MOUNTED=0
-sanitizer_check
+lw_sanitizer_check "$T"
 echo "PASS: reconnect ($MODE)"

@@ -15,13 +15,6 @@ namespace lwsmb::fuse_rdr {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 // A CREATE on its connection; the connection may go idle once no CREATE is under way.
 Task<void> create_on(std::shared_ptr<RdrConnection> conn, IrpPtr irp, RdrPath path) {
   co_await rdr_create(conn, irp, std::move(path));
@@ -101,7 +94,7 @@ class RdrDriver : public Driver, public std::enable_shared_from_this<RdrDriver> 
  private:
   std::shared_ptr<RdrConnection> connection_for(const RdrPath& p) {
     const std::string key =
-        lower(p.server) + "\n" + std::to_string(p.port) + "\n" + options_.credentials.user;
+        rdr_lower(p.server) + "\n" + std::to_string(p.port) + "\n" + options_.credentials.user;
     std::lock_guard lock(mutex_);
     if (shut_) return nullptr;
     auto it = conns_.find(key);

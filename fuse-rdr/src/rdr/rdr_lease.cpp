@@ -7,19 +7,13 @@
 
 #include "lwsmb/iocore/log.hpp"
 #include "rdr/rdr_connection.hpp"
+#include "rdr/rdr_path.hpp"
 #include "rdr/rdr_readahead.hpp"
 #include "rdr/rdr_wire.hpp"
 
 namespace lwsmb::fuse_rdr {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
 
 constexpr uint32_t kDataAccess = access::kReadData | access::kWriteData | access::kAppendData |
                                  access::kExecute | access::kGenericRead | access::kGenericWrite |
@@ -127,7 +121,7 @@ void RdrLeaseTable::prepare_create(const RdrTree& tree, const std::string& path,
   auto want = decide_cache_request(n.dialect, n.capabilities, pipe, a);
   r.requested_oplock_level = want.oplock_level;
   if (!want.lease) return;
-  const std::string map_key = lower(tree.share) + "\n" + lower(path);
+  const std::string map_key = rdr_lower(tree.share) + "\n" + rdr_lower(path);
   smb2::LeaseContext lc;
   lc.v2 = want.lease_v2;
   lc.lease_state = kRequestedLeaseState;
@@ -180,7 +174,7 @@ std::shared_ptr<RdrCacheGrant> RdrLeaseTable::opened(const std::shared_ptr<RdrTr
         g->state = theirs->lease_state;
         g->epoch = theirs->epoch;
       }
-      const std::string map_key = lower(tree->share) + "\n" + lower(path);
+      const std::string map_key = rdr_lower(tree->share) + "\n" + rdr_lower(path);
       if (g->map_key.empty() && by_path_.find(map_key) == by_path_.end()) {
         g->map_key = map_key;
         by_path_[map_key] = g;
@@ -219,7 +213,7 @@ void RdrLeaseTable::rekey(const smb2::FileId& from, const smb2::FileId& to) {
 }
 
 void RdrLeaseTable::forget_paths(const std::string& share) {
-  const std::string prefix = lower(share) + "\n";
+  const std::string prefix = rdr_lower(share) + "\n";
   for (auto it = by_path_.lower_bound(prefix);
        it != by_path_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
     it->second->map_key.clear();

@@ -49,4 +49,11 @@ Result<RdrPath> parse_rdr_path(std::string_view p) {
   return out;
 }
 
+std::string rdr_lower(std::string s) {
+  for (auto& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
 }  // namespace lwsmb::fuse_rdr

@@ -20,4 +20,7 @@ struct RdrPath {
 // in 1..65535, or a bracketed IPv6 address is not closed.
 Result<RdrPath> parse_rdr_path(std::string_view p);
 
+// ASCII lower case: the keys rdr compares without case (servers, shares, paths).
+std::string rdr_lower(std::string s);
+
 }  // namespace lwsmb::fuse_rdr

@@ -14,6 +14,7 @@
 #include "rdr/rdr_connection.hpp"
 #include "rdr/rdr_file.hpp"
 #include "rdr/rdr_frame_pool.hpp"
+#include "rdr/rdr_path.hpp"
 
 namespace lwsmb::fuse_rdr {
 
@@ -25,10 +26,7 @@ std::string file_key(const RdrConnection* conn, const std::string& share, const 
   key += share;
   key += '\\';
   key += path;
-  for (auto& c : key) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return key;
+  return rdr_lower(std::move(key));
 }
 
 // Opens are made and dropped on loop threads and destroyed on any thread: a mutex for the map.

@@ -13,6 +13,7 @@
 
 #include "lwsmb/iocore/log.hpp"
 #include "rdr/rdr_connection.hpp"
+#include "rdr/rdr_path.hpp"
 
 namespace lwsmb::fuse_rdr {
 
@@ -21,13 +22,6 @@ namespace {
 // Waits before each attempt, in ms; the last repeats until kGiveUpMs have passed.
 constexpr int kBackoffMs[] = {100, 250, 500, 1000, 2000, 4000};
 constexpr long long kGiveUpMs = 30000;
-
-std::string lower(std::string s) {
-  for (auto& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -192,7 +186,7 @@ Task<NtStatus> RdrConnection::reconnect_once() {
     if (st != NtStatus::Success) {
       log::notice("rdr: ", server_, ": share ", t->share,
                   " lost on reconnect: ", ntstatus_name(st));
-      if (auto it = trees_.find(lower(t->share)); it != trees_.end() && it->second == t) {
+      if (auto it = trees_.find(rdr_lower(t->share)); it != trees_.end() && it->second == t) {
         trees_.erase(it);
       }
       for (auto& [h, o] : opens_) {

@@ -16,17 +16,11 @@
 #include "lwsmb/proto/fscc.hpp"
 #include "rdr/rdr_auth.hpp"
 #include "rdr/rdr_connection.hpp"
+#include "rdr/rdr_path.hpp"
 
 namespace lwsmb::fuse_rdr {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
 
 std::u16string u16(const std::string& s) {
   return proto::fscc::utf8_to_utf16(s).value_or(std::u16string());
@@ -316,7 +310,7 @@ Task<NtStatus> RdrConnection::session_setup(bool reauth) {
 Task<NtStatus> RdrConnection::connect_tree(const std::string& share,
                                            std::shared_ptr<RdrTree>* out) {
   auto self = shared_from_this();
-  const std::string key = lower(share);
+  const std::string key = rdr_lower(share);
   if (auto it = trees_.find(key); it != trees_.end()) {
     auto t = it->second;
     NtStatus st = co_await t->ready.wait();

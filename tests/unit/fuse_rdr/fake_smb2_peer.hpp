@@ -88,6 +88,19 @@ class FakeSmb2Peer {
   }
   void shut() { ::shutdown(fd_, SHUT_RDWR); }
 
+  // The next message must be a CLOSE of `file_id`; it is answered.
+  void serve_close(const proto::smb2::FileId& file_id) {
+    namespace smb2 = proto::smb2;
+    auto m = recv_message();
+    auto h = smb2::decode_header(m);
+    ASSERT_TRUE(h.ok());
+    ASSERT_EQ(h->command, smb2::Command::Close);
+    auto cl = smb2::decode_close_request(m);
+    ASSERT_TRUE(cl.ok());
+    EXPECT_EQ(cl->file_id, file_id);
+    reply(*h, 0, smb2::CloseResponse{});
+  }
+
   // NEGOTIATE (answered with `dialect` and `capabilities`, 64 KiB maximums), an anonymous
   // SESSION_SETUP (its PreviousSessionId goes to *previous when given) and TREE_CONNECT, each
   // answered with `credits` credits.

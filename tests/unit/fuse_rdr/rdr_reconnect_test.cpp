@@ -210,14 +210,7 @@ TEST_P(RdrReconnect, DurableOpenSurvivesADroppedConnection) {
       smb2::CreateResponse fresh;
       fresh.file_id = third_id;
       p2->answer_create(h, q, 0, fresh);
-      m = p2->recv_message();
-      auto hc = smb2::decode_header(m);
-      ASSERT_TRUE(hc.ok());
-      ASSERT_EQ(hc->command, smb2::Command::Close);
-      auto cl = smb2::decode_close_request(m);
-      ASSERT_TRUE(cl.ok());
-      EXPECT_EQ(cl->file_id, third_id);
-      p2->reply(*hc, 0, smb2::CloseResponse{});
+      p2->serve_close(third_id);
       return;
     }
     smb2::CreateResponse again;
@@ -239,14 +232,7 @@ TEST_P(RdrReconnect, DurableOpenSurvivesADroppedConnection) {
     smb2::WriteResponse wr;
     wr.count = static_cast<uint32_t>(w->data.size());
     p2->reply(*hw, 0, wr);
-    m = p2->recv_message();
-    auto hc = smb2::decode_header(m);
-    ASSERT_TRUE(hc.ok());
-    ASSERT_EQ(hc->command, smb2::Command::Close);
-    auto cl = smb2::decode_close_request(m);
-    ASSERT_TRUE(cl.ok());
-    EXPECT_EQ(cl->file_id, second_id);
-    p2->reply(*hc, 0, smb2::CloseResponse{});
+    p2->serve_close(second_id);
   });
   Client client(c.dialect);
   auto f = client.open(server.port(), "f.bin");

@@ -179,11 +179,14 @@ TEST_F(PvfsMeta, NewFileReportsWhatAReopenReports) {
   auto made =
       open("n\\f", access::kGenericAll, CD::Create, 0, share::kAll, file_attribute::kHidden, who);
   ASSERT_EQ(made.status(), NtStatus::Success);
-  std::vector<std::byte> b1(fscc::kBasicInfoSize), i1(fscc::kInternalInfoSize);
-  ASSERT_EQ(query(made.handle, FileInfoClass::Basic, b1).status, NtStatus::Success);
-  ASSERT_EQ(query(made.handle, FileInfoClass::Internal, i1).status, NtStatus::Success);
-  auto basic1 = fscc::decode_basic(b1);
-  auto id1 = fscc::decode_internal(i1);
+  // FileBasicInformation and FileInternalInformation of an open.
+  auto basic_and_id = [this](const FileHandle& h) {
+    std::vector<std::byte> b(fscc::kBasicInfoSize), i(fscc::kInternalInfoSize);
+    EXPECT_EQ(query(h, FileInfoClass::Basic, b).status, NtStatus::Success);
+    EXPECT_EQ(query(h, FileInfoClass::Internal, i).status, NtStatus::Success);
+    return std::pair(fscc::decode_basic(b), fscc::decode_internal(i));
+  };
+  auto [basic1, id1] = basic_and_id(made.handle);
   ASSERT_TRUE(basic1.ok() && id1.ok());
   EXPECT_EQ(basic1->attributes, file_attribute::kHidden | file_attribute::kArchive);
   struct stat st {};
@@ -194,11 +197,7 @@ TEST_F(PvfsMeta, NewFileReportsWhatAReopenReports) {
 
   auto again = open("n\\f", access::kReadAttributes, CD::Open, 0, share::kAll, 0, who);
   ASSERT_EQ(again.status(), NtStatus::Success);
-  std::vector<std::byte> b2(fscc::kBasicInfoSize), i2(fscc::kInternalInfoSize);
-  ASSERT_EQ(query(again.handle, FileInfoClass::Basic, b2).status, NtStatus::Success);
-  ASSERT_EQ(query(again.handle, FileInfoClass::Internal, i2).status, NtStatus::Success);
-  auto basic2 = fscc::decode_basic(b2);
-  auto id2 = fscc::decode_internal(i2);
+  auto [basic2, id2] = basic_and_id(again.handle);
   ASSERT_TRUE(basic2.ok() && id2.ok());
   EXPECT_EQ(basic2->attributes, basic1->attributes);
   EXPECT_EQ(basic2->creation_time, basic1->creation_time);
